@@ -1,0 +1,40 @@
+//! closedloop's domain model and pure logic. No I/O: no network, no SQL, no files, no clock reads
+//! except where a caller passes the time in.
+//!
+//! # Layout
+//! - [`system`]: the external systems and object types: the first parts of every key.
+//! - [`ids`]: `PersonId` and one validated newtype per system's ids; `ExternalId` keys.
+//! - [`email`]: validated, normalised email addresses (the identity key).
+//! - [`money`]: amounts in cents with a currency.
+//! - [`stage`]: lifecycle stage, lead status, deal status.
+//! - [`touchpoint`]: marketing touchpoints, channels, content keys and engagement depth.
+//! - [`records`]: the person records of each system (marketing contact, CRM lead, CRM contact).
+//! - [`deal`]: deals and stage changes.
+//! - [`activity`]: sales activities (the first sales contact).
+//! - [`catalog`]: campaigns, content assets, owners, pipelines.
+//! - [`cursor`]: stream names and the `Checkpoint` contract for cursors that only move forward.
+//! - [`page`]: what one page of a pull hands to the store.
+//! - [`hash`]: content hashes of raw payloads.
+
+#![warn(missing_docs)]
+
+pub mod activity;
+pub mod catalog;
+pub mod cursor;
+pub mod deal;
+pub mod email;
+pub mod hash;
+pub mod ids;
+pub mod money;
+pub mod page;
+pub mod records;
+pub mod stage;
+pub mod system;
+pub mod touchpoint;
+
+/// An instant in UTC. All timestamps in closedloop are UTC; vendors' local times are converted at the edge.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+pub use email::Email;
+pub use ids::{ExternalId, HubSpotId, PersonId, SalesforceId};
+pub use system::{ObjectType, System};

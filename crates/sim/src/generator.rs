@@ -1,0 +1,1 @@
+//! Deterministic scenario generator. (Being built: issue 3.)

@@ -1,0 +1,1 @@
+//! The HubSpot simulator. (Being built: issue 3.)

@@ -1,0 +1,1 @@
+//! The Salesforce simulator. (Being built: issue 3.)
