@@ -15,6 +15,7 @@
 //! - [`cursor`]: stream names and the `Checkpoint` contract for cursors that only move forward.
 //! - [`page`]: what one page of a pull hands to the store.
 //! - [`hash`]: content hashes of raw payloads.
+//! - [`secret`]: a string that never prints (tokens).
 
 #![warn(missing_docs)]
 
@@ -28,6 +29,7 @@ pub mod ids;
 pub mod money;
 pub mod page;
 pub mod records;
+pub mod secret;
 pub mod stage;
 pub mod system;
 pub mod touchpoint;
