@@ -3,9 +3,9 @@
 //!
 //! Holds no state.
 
+use crate::Timestamp;
 use crate::ids::ExternalId;
 use crate::system::UnknownName;
-use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// What kind of sales activity.

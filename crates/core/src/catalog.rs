@@ -2,11 +2,11 @@
 //!
 //! Holds no state. These name things in reports and pushes; they change rarely.
 
+use crate::Timestamp;
 use crate::email::Email;
 use crate::ids::ExternalId;
 use crate::system::{System, UnknownName};
 use crate::touchpoint::{Channel, ContentKey};
-use crate::Timestamp;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +90,10 @@ impl ContentKind {
 
     /// True for content that is consumed (and so has a depth worth reporting).
     pub fn is_gated_offer(self) -> bool {
-        matches!(self, ContentKind::Whitepaper | ContentKind::Ebook | ContentKind::CaseStudy | ContentKind::Webinar)
+        matches!(
+            self,
+            ContentKind::Whitepaper | ContentKind::Ebook | ContentKind::CaseStudy | ContentKind::Webinar
+        )
     }
 }
 

@@ -32,7 +32,9 @@ impl StreamName {
     /// Validates a name: lower-case ASCII letters, digits and `_`, one `.` between system and stream.
     pub fn new(name: &str) -> Result<Self, StreamNameError> {
         let valid_part = |p: &str| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         };
         match name.split_once('.') {
             Some((a, b)) if valid_part(a) && valid_part(b) => Ok(StreamName(name.to_owned())),
@@ -116,7 +118,15 @@ mod tests {
     fn stream_names_are_system_dot_stream() {
         let s = StreamName::new("hubspot.form_submissions").unwrap();
         assert_eq!(s.system(), "hubspot");
-        for bad in ["", "hubspot", "HubSpot.contacts", "hubspot.", ".contacts", "a.b.c", "a b.c"] {
+        for bad in [
+            "",
+            "hubspot",
+            "HubSpot.contacts",
+            "hubspot.",
+            ".contacts",
+            "a.b.c",
+            "a b.c",
+        ] {
             assert!(StreamName::new(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -3,11 +3,11 @@
 //! Holds no state. A stage change is an event with a timestamp and the system it came from; the
 //! timeline of a person is built from these and from touchpoints.
 
+use crate::Timestamp;
 use crate::ids::ExternalId;
 use crate::money::Money;
 use crate::stage::{DealStatus, LeadStatus, LifecycleStage, StageRef};
 use crate::system::System;
-use crate::Timestamp;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

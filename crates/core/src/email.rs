@@ -52,7 +52,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         if domain_ok && local_ok {
             Ok(Email(s))
         } else {
@@ -111,12 +113,30 @@ mod tests {
     #[test]
     fn rejects_malformed_addresses() {
         for bad in [
-            "", "   ", "plain", "@b.io", "a@", "a@b", "a@.io", "a@b.io.", "a b@c.io", "a@b..io",
-            "a@@b.io", ".a@b.io", "a.@b.io", "a..b@c.io", "a@-b.io", "a@b_c.io", "a\u{0}@b.io",
+            "",
+            "   ",
+            "plain",
+            "@b.io",
+            "a@",
+            "a@b",
+            "a@.io",
+            "a@b.io.",
+            "a b@c.io",
+            "a@b..io",
+            "a@@b.io",
+            ".a@b.io",
+            "a.@b.io",
+            "a..b@c.io",
+            "a@-b.io",
+            "a@b_c.io",
+            "a\u{0}@b.io",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
-        assert_eq!(Email::parse(&format!("{}@b.io", "a".repeat(300))), Err(EmailError::TooLong));
+        assert_eq!(
+            Email::parse(&format!("{}@b.io", "a".repeat(300))),
+            Err(EmailError::TooLong)
+        );
     }
 
     #[test]

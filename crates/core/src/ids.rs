@@ -47,10 +47,7 @@ pub struct HubSpotId(String);
 impl HubSpotId {
     /// Validates a HubSpot id.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let ok = !s.is_empty()
-            && s.len() <= 20
-            && s.bytes().all(|b| b.is_ascii_digit())
-            && !s.starts_with('0');
+        let ok = !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0');
         if ok {
             Ok(HubSpotId(s.to_owned()))
         } else {
@@ -178,12 +175,20 @@ pub struct ExternalId {
 impl ExternalId {
     /// A HubSpot object's key.
     pub fn hubspot(object: ObjectType, id: &HubSpotId) -> Self {
-        ExternalId { system: System::HubSpot, object, id: id.as_str().to_owned() }
+        ExternalId {
+            system: System::HubSpot,
+            object,
+            id: id.as_str().to_owned(),
+        }
     }
 
     /// A Salesforce object's key.
     pub fn salesforce(object: ObjectType, id: &SalesforceId) -> Self {
-        ExternalId { system: System::Salesforce, object, id: id.as_str().to_owned() }
+        ExternalId {
+            system: System::Salesforce,
+            object,
+            id: id.as_str().to_owned(),
+        }
     }
 
     /// A key from stored parts, validated for shape (used when reading the store or config).
@@ -229,7 +234,13 @@ mod tests {
 
     #[test]
     fn salesforce_ids_reject_bad_shapes_and_bad_checksums() {
-        for bad in ["", "00Q", "00Q' OR Id != '", "001A0000006Vm9rZZZ", "001A0000006Vm9r!IAC"] {
+        for bad in [
+            "",
+            "00Q",
+            "00Q' OR Id != '",
+            "001A0000006Vm9rZZZ",
+            "001A0000006Vm9r!IAC",
+        ] {
             assert!(SalesforceId::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

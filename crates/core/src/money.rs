@@ -90,7 +90,11 @@ impl Money {
         if whole.len() > 15 {
             return Err(MoneyError::Range(s.chars().take(40).collect()));
         }
-        let whole_value: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+        let whole_value: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
         let frac_bytes = frac.as_bytes();
         let digit = |i: usize| frac_bytes.get(i).map(|b| i64::from(b - b'0')).unwrap_or(0);
         let mut cents = digit(0) * 10 + digit(1);
@@ -101,7 +105,10 @@ impl Money {
         if minor > MAX_MINOR {
             return Err(MoneyError::Range(s.chars().take(40).collect()));
         }
-        Ok(Money { minor: if negative { -minor } else { minor }, currency })
+        Ok(Money {
+            minor: if negative { -minor } else { minor },
+            currency,
+        })
     }
 
     /// The amount as a decimal string with two places, as HubSpot and Salesforce accept it.
@@ -143,7 +150,10 @@ mod tests {
         for bad in ["", "-", ".", "1e3", "12,5", "abc", "1.2.3", "NaN", "١٢"] {
             assert!(Money::parse(bad, Currency::USD).is_err(), "{bad:?} accepted");
         }
-        assert!(matches!(Money::parse("9999999999999999", Currency::USD), Err(MoneyError::Range(_))));
+        assert!(matches!(
+            Money::parse("9999999999999999", Currency::USD),
+            Err(MoneyError::Range(_))
+        ));
     }
 
     #[test]

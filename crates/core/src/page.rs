@@ -3,13 +3,13 @@
 //! Holds no state. A [`PageBatch`] and the cursor that covers it are committed by the store in one
 //! transaction, so a crash can never keep one without the other.
 
+use crate::Timestamp;
 use crate::activity::SalesActivity;
 use crate::catalog::{Campaign, ContentAsset, Owner, Pipeline};
 use crate::deal::{Deal, StageChange};
 use crate::ids::ExternalId;
 use crate::records::{CrmContact, CrmLead, MarketingContact};
 use crate::touchpoint::Touchpoint;
-use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// One normalised record from a source.

@@ -4,11 +4,11 @@
 //! one [`crate::ids::PersonId`]. `fields` carries the raw values of the configured extra and pushed
 //! fields as the source reported them, so the engine can compare and never echo its own writes.
 
+use crate::Timestamp;
 use crate::email::Email;
 use crate::ids::{ExternalId, HubSpotId, SalesforceId};
 use crate::stage::{LeadStatus, LifecycleStage};
 use crate::touchpoint::Channel;
-use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -176,7 +176,10 @@ impl LeadStatus {
 
     /// True once sales has closed the lead either way.
     pub fn is_terminal(self) -> bool {
-        matches!(self, LeadStatus::Disqualified | LeadStatus::Converted | LeadStatus::Qualified)
+        matches!(
+            self,
+            LeadStatus::Disqualified | LeadStatus::Converted | LeadStatus::Qualified
+        )
     }
 }
 
@@ -264,7 +267,10 @@ mod tests {
             "hs_lifecyclestage_marketingqualifiedlead_date"
         );
         assert!(LifecycleStage::from_hubspot("prospect").is_err());
-        assert_eq!(LifecycleStage::from_hubspot(" Customer ").unwrap(), LifecycleStage::Customer);
+        assert_eq!(
+            LifecycleStage::from_hubspot(" Customer ").unwrap(),
+            LifecycleStage::Customer
+        );
     }
 
     #[test]

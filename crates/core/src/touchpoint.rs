@@ -3,9 +3,9 @@
 //! Holds no state. A touchpoint is keyed by its source system and source event id, so re-reading
 //! the same event any number of times stores it once.
 
+use crate::Timestamp;
 use crate::ids::ExternalId;
 use crate::system::{System, UnknownName};
-use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -155,7 +155,10 @@ impl Channel {
 
     /// Parses closedloop's snake-case name.
     pub fn parse(s: &str) -> Result<Self, UnknownName> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| UnknownName::new("channel", s))
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| UnknownName::new("channel", s))
     }
 }
 
@@ -303,7 +306,10 @@ mod tests {
 
     #[test]
     fn depth_serializes_with_a_tag() {
-        let d = Depth::Watched { seconds: 720, percent: Some(Percent::new(20.0).unwrap()) };
+        let d = Depth::Watched {
+            seconds: 720,
+            percent: Some(Percent::new(20.0).unwrap()),
+        };
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(json, r#"{"kind":"watched","seconds":720,"percent":20.0}"#);
         assert_eq!(serde_json::from_str::<Depth>(&json).unwrap(), d);
