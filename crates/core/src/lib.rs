@@ -16,22 +16,38 @@
 //! - [`page`]: what one page of a pull hands to the store.
 //! - [`hash`]: content hashes of raw payloads.
 //! - [`secret`]: a string that never prints (tokens).
+//!
+//! Reconcile (pure logic over the types above; the engine feeds it from the store):
+//! - [`rules`]: the `[reconcile]` config: identity, stage, attribution, mapping and gate rules.
+//! - [`identity`]: records into people, primary record per system, duplicates, re-link plans.
+//! - [`timeline`]: one person's events in order; milestones, speed to lead, SLA, owner side.
+//! - [`attribution`]: the models, and exact credit per touch for milestones, pipeline, revenue.
+//! - [`fields`]: derived values, formatting per target, ownership rules, the echo-free diff.
+//! - [`gate`]: who is pushed to the CRM, and when a Lead is created.
+//! - [`reconcile`]: all of it for one person in one call.
 
 #![warn(missing_docs)]
 
 pub mod activity;
+pub mod attribution;
 pub mod catalog;
 pub mod cursor;
 pub mod deal;
 pub mod email;
+pub mod fields;
+pub mod gate;
 pub mod hash;
+pub mod identity;
 pub mod ids;
 pub mod money;
 pub mod page;
+pub mod reconcile;
 pub mod records;
+pub mod rules;
 pub mod secret;
 pub mod stage;
 pub mod system;
+pub mod timeline;
 pub mod touchpoint;
 
 /// An instant in UTC. All timestamps in closedloop are UTC; vendors' local times are converted at the edge.
