@@ -30,7 +30,7 @@ pub mod status;
 mod time;
 
 pub use error::StoreError;
-pub use outbox::{DeadLetter, OutboxItem, PushIntent, PushOperation};
+pub use outbox::DeadLetter;
 pub use page::PageOutcome;
 pub use quota::QuotaSnapshot;
 pub use runs::RunStatus;

@@ -12,66 +12,25 @@ use crate::Store;
 use crate::error::StoreError;
 use crate::time::{from_ms, now_ms, to_ms};
 use closedloop_core::records::FieldValues;
+use closedloop_core::sync::{PushIntent, PushItem, PushOperation};
 use closedloop_core::{ObjectType, PersonId, System, Timestamp};
 use serde::Serialize;
 
-/// Update an existing record, or create a new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PushOperation {
-    /// Change fields of an existing record.
-    Update,
-    /// Create a record (e.g. a Lead for a qualified person with none).
-    Create,
-}
-
-impl PushOperation {
-    fn as_str(self) -> &'static str {
-        match self {
-            PushOperation::Update => "update",
-            PushOperation::Create => "create",
-        }
+/// An operation from its stored spelling.
+fn parse_operation(s: &str) -> PushOperation {
+    if s == "create" {
+        PushOperation::Create
+    } else {
+        PushOperation::Update
     }
 }
 
-/// A write reconcile wants made.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PushIntent {
-    /// The target system.
-    pub target: System,
-    /// The target object type.
-    pub object: ObjectType,
-    /// The target record; `None` for a create.
-    pub external_id: Option<String>,
-    /// The person it is about.
-    pub person_id: Option<PersonId>,
-    /// Update or create.
-    pub operation: PushOperation,
-    /// Field values to write (`None` clears a field).
-    pub fields: FieldValues,
-}
-
-/// A pending write, as the push phase sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutboxItem {
-    /// The outbox row.
-    pub id: i64,
-    /// The target system.
-    pub target: System,
-    /// The target object type.
-    pub object: ObjectType,
-    /// The target record; `None` for a create.
-    pub external_id: Option<String>,
-    /// The person it is about.
-    pub person_id: Option<PersonId>,
-    /// Update or create.
-    pub operation: PushOperation,
-    /// The field values to send.
-    pub fields: FieldValues,
-    /// For creates: the key the connector turns into an external id for an idempotent upsert.
-    pub idempotency_key: String,
-    /// Failed attempts so far.
-    pub attempts: i64,
+/// The stored spelling of an operation.
+fn operation_name(op: PushOperation) -> &'static str {
+    match op {
+        PushOperation::Update => "update",
+        PushOperation::Create => "create",
+    }
 }
 
 /// A write that failed for good, for `status` and the report.
@@ -141,7 +100,7 @@ impl Store {
             let (target, object, op) = (
                 intent.target.as_str(),
                 intent.object.as_str(),
-                intent.operation.as_str(),
+                operation_name(intent.operation),
             );
             let person = intent.person_id.map(|p| p.0);
             let existing = match intent.operation {
@@ -216,7 +175,7 @@ impl Store {
     }
 
     /// Pending writes to `target` that are due at `now`, oldest first.
-    pub async fn due_pushes(&self, target: System, now: Timestamp, limit: i64) -> Result<Vec<OutboxItem>, StoreError> {
+    pub async fn due_pushes(&self, target: System, now: Timestamp, limit: i64) -> Result<Vec<PushItem>, StoreError> {
         let (target_name, now) = (target.as_str(), to_ms(now));
         let rows = sqlx::query!(
             r#"SELECT id AS "id!", object_type, external_id, person_id, operation, payload, idempotency_key, attempts
@@ -230,7 +189,7 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(|r| {
-                Ok(OutboxItem {
+                Ok(PushItem {
                     id: r.id,
                     target,
                     object: r
@@ -239,11 +198,7 @@ impl Store {
                         .map_err(|e| StoreError::corrupt("outbox object type", e))?,
                     external_id: r.external_id,
                     person_id: r.person_id.map(PersonId),
-                    operation: if r.operation == "create" {
-                        PushOperation::Create
-                    } else {
-                        PushOperation::Update
-                    },
+                    operation: parse_operation(&r.operation),
                     fields: parse_fields(&r.payload)?,
                     idempotency_key: r.idempotency_key,
                     attempts: r.attempts,

@@ -1,7 +1,7 @@
 //! The outbox: merging pending updates, completing only what was sent, creates, dead letters.
 
 use super::fixtures::*;
-use crate::outbox::{PushIntent, PushOperation};
+use closedloop_core::sync::{PushIntent, PushOperation};
 use chrono::Utc;
 use closedloop_core::records::FieldValues;
 use closedloop_core::{ObjectType, PersonId, System};
