@@ -16,6 +16,7 @@
 //! - [`page`]: what one page of a pull hands to the store.
 //! - [`hash`]: content hashes of raw payloads.
 //! - [`secret`]: a string that never prints (tokens).
+//! - [`sync`]: the connector/engine contract: `PullStream` pages, `PushTarget` batches.
 //!
 //! Reconcile (pure logic over the types above; the engine feeds it from the store):
 //! - [`rules`]: the `[reconcile]` config: identity, stage, attribution, mapping and gate rules.
@@ -46,6 +47,7 @@ pub mod records;
 pub mod rules;
 pub mod secret;
 pub mod stage;
+pub mod sync;
 pub mod system;
 pub mod timeline;
 pub mod touchpoint;
