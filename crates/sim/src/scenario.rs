@@ -72,6 +72,13 @@ pub struct HubSpotSettings {
     pub pipelines: Vec<PipelineSpec>,
     /// Custom contact properties that exist from the start.
     pub contact_properties: Vec<PropertySpec>,
+    /// Custom deal properties that exist from the start.
+    pub deal_properties: Vec<PropertySpec>,
+    /// The private app's id: the `sourceId` recorded on values the integration writes.
+    pub app_id: u64,
+    /// A second token, standing for a human working in HubSpot's UI: values written with it are
+    /// recorded with `sourceType: CRM_UI`; it never expires and does not count against API limits.
+    pub ui_access_token: String,
 }
 
 impl Default for HubSpotSettings {
@@ -91,6 +98,9 @@ impl Default for HubSpotSettings {
             search_lag_ms: 0,
             pipelines: Vec::new(),
             contact_properties: Vec::new(),
+            deal_properties: Vec::new(),
+            app_id: 3_456_789,
+            ui_access_token: "sim-hubspot-ui-user-token".into(),
         }
     }
 }
@@ -169,6 +179,62 @@ pub struct SalesforceSettings {
     pub opportunity_stages: Vec<StageSpec>,
     /// Custom fields per sObject (`Lead` → [`Unqualified_Reason__c`, ...]).
     pub custom_fields: BTreeMap<String, Vec<PropertySpec>>,
+    /// Custom fields marked External ID, per sObject (`Lead` → [`Closedloop_Id__c`]): upserts
+    /// (`PATCH composite/sobjects/{Type}/{Field}`) may match on them. Each must be in `custom_fields`.
+    pub external_id_fields: BTreeMap<String, Vec<String>>,
+    /// Custom fields whose values must be unique (case-insensitively), per sObject; writes that
+    /// would duplicate a value fail with `DUPLICATE_VALUE`. Each must be in `custom_fields`.
+    pub unique_fields: BTreeMap<String, Vec<String>>,
+    /// Validation rules the org enforces on API writes (`FIELD_CUSTOM_VALIDATION_EXCEPTION`).
+    pub validation_rules: Vec<ValidationRuleSpec>,
+    /// Background jobs that touched records without a user edit: they bump `SystemModstamp`
+    /// (never `LastModifiedDate`) of many records to one instant, as a territory realignment or a
+    /// roll-up recalculation does in a real org.
+    pub system_touches: Vec<SystemTouchSpec>,
+}
+
+/// A validation rule: a write is rejected when every condition holds on the record as it would be
+/// saved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationRuleSpec {
+    /// The sObject (`Lead`).
+    pub object: String,
+    /// The rule's name, for readers.
+    pub name: String,
+    /// The error message returned to the client.
+    pub message: String,
+    /// The field the error is reported on (`fields` in the error); none for a record-level error.
+    #[serde(default)]
+    pub error_field: Option<String>,
+    /// Conditions, all of which must hold for the rule to reject the write.
+    pub when: Vec<RuleConditionSpec>,
+}
+
+/// One condition of a validation rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConditionSpec {
+    /// The field tested.
+    pub field: String,
+    /// Holds when the field equals this value (text compares case-insensitively).
+    #[serde(default)]
+    pub equals: Option<serde_json::Value>,
+    /// Holds when the field is blank (`true`) or not blank (`false`).
+    #[serde(default)]
+    pub blank: Option<bool>,
+}
+
+/// A background job that bumped `SystemModstamp` of many records to the same instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemTouchSpec {
+    /// The sObject (`Lead`).
+    pub object: String,
+    /// When the job ran; it touches records that existed and were last changed before then.
+    pub at: DateTime<Utc>,
+    /// At most this many records, the least recently changed first.
+    pub limit: usize,
 }
 
 impl Default for SalesforceSettings {
@@ -217,6 +283,10 @@ impl Default for SalesforceSettings {
                     options: Vec::new(),
                 }],
             )]),
+            external_id_fields: BTreeMap::new(),
+            unique_fields: BTreeMap::new(),
+            validation_rules: Vec::new(),
+            system_touches: Vec::new(),
         }
     }
 }
@@ -322,6 +392,11 @@ pub struct PersonSpec {
     pub salesforce: Option<SalesforcePersonSpec>,
     /// Deals kept in HubSpot (when HubSpot is the CRM), associated with this contact.
     pub hubspot_deals: Vec<DealSpec>,
+    /// Why this person's records are deliberately malformed (`invalid_email: ...`), when they are.
+    /// A note for tests and readers, set by the generator and in hand-written scenarios: the
+    /// simulators ignore it and serve the raw values as they are, closedloop must quarantine them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostile: Option<String>,
 }
 
 /// A HubSpot contact.
@@ -376,6 +451,16 @@ pub struct StageAt {
     pub at: DateTime<Utc>,
 }
 
+/// An amount and when it was set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmountAt {
+    /// The amount, a decimal string, raw.
+    pub amount: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// One marketing touch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -414,6 +499,10 @@ pub struct AttendanceSpec {
     /// Percentage watched, raw string as HubSpot sends it (attended only).
     #[serde(default)]
     pub percentage: Option<String>,
+    /// When the person registered, before the event; absent for walk-ins. The touch's `at` is
+    /// when the final state was reached (joined, event ended for a no-show, cancelled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<DateTime<Utc>>,
 }
 
 /// What Salesforce knows of a person.
@@ -509,6 +598,11 @@ pub struct OpportunitySpec {
     /// `Amount`, as a decimal string.
     #[serde(default)]
     pub amount: Option<String>,
+    /// How `Amount` changed: each value with when it was set, oldest first; the first is the
+    /// amount at creation, the last equals `amount`. Empty when it never changed. Each entry
+    /// becomes an `OpportunityHistory` row alongside the stage changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amount_history: Vec<AmountAt>,
     /// `CurrencyIsoCode` (multi-currency orgs); absent means the org currency.
     #[serde(default)]
     pub currency: Option<String>,
@@ -556,6 +650,11 @@ pub struct DealSpec {
     /// `amount`, decimal string.
     #[serde(default)]
     pub amount: Option<String>,
+    /// How `amount` changed: each value with when it was set, oldest first; the first is the
+    /// amount at creation, the last equals `amount`. Empty when it never changed (its
+    /// `propertiesWithHistory` then holds one value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amount_history: Vec<AmountAt>,
     /// `pipeline` (default `default`).
     #[serde(default)]
     pub pipeline: Option<String>,
