@@ -1,0 +1,20 @@
+//! closedloop's engine: it drives connector streams into the store, reconcile over what changed,
+//! and the outbox out to the targets; the daemon schedules these.
+//!
+//! State: none beyond what callers pass in (the store, the connectors, a cancellation token).
+//!
+//! # Layout
+//! - [`pull`]: `drive_stream`, the page loop of one stream (commit page + cursor, cancel between pages).
+//! - [`push`]: `push_target`, the batch loop of one target (complete on confirmation, back off, dead-letter).
+//! - [`error`]: `EngineError`.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod pull;
+pub mod push;
+
+pub use error::EngineError;
+
+#[cfg(test)]
+mod tests;
