@@ -4,9 +4,9 @@
 //! State: none beyond what callers pass in (the store, the connectors, a cancellation token).
 //!
 //! # Layout
-//! - [`pull`]: `drive_stream`, the page loop of one stream (commit page + cursor, cancel between pages).
-//! - [`push`]: `push_target`, the batch loop of one target (complete on confirmation, back off, dead-letter).
-//! - [`error`]: `EngineError`.
+//! - [`pull`] — `drive_stream`, the page loop of one stream (commit page + cursor, cancel between pages).
+//! - [`push`] — `push_target`, the batch loop of one target (complete on confirmation, back off, dead-letter).
+//! - [`error`] — `EngineError`.
 
 #![warn(missing_docs)]
 

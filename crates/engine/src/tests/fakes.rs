@@ -91,7 +91,7 @@ impl PullStream for FakeStream {
                 ErrorDisposition::QuotaExhausted { until: None },
             ));
         }
-        if self.fail_every_other && call % 2 == 0 {
+        if self.fail_every_other && call.is_multiple_of(2) {
             return Err(FakeError("503 after retries", ErrorDisposition::Transient));
         }
         let start = cursor.map(|c| c.0).unwrap_or(0);
