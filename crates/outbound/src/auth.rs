@@ -27,11 +27,26 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 
 /// An access token and how long it lives.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AccessToken {
     /// The token, sent as `Authorization: Bearer <token>`.
     pub secret: Secret,
     /// Its lifetime from now, when the token endpoint says (HubSpot: 1800 s).
     pub expires_in: Option<Duration>,
+    /// The token response's other fields, secrets removed (Salesforce's `instance_url`, `id`,
+    /// `issued_at`; `scope`, `token_type`).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AccessToken {
+    /// A token living `expires_in` from now (`None`: until the vendor rejects it).
+    pub fn new(secret: Secret, expires_in: Option<Duration>) -> Self {
+        AccessToken {
+            secret,
+            expires_in,
+            extra: serde_json::Map::new(),
+        }
+    }
 }
 
 /// A failed token refresh.
@@ -290,7 +305,10 @@ fn refresh_at(now: Instant, expires_in: Option<Duration>) -> Option<Instant> {
 /// The standard OAuth 2.0 refresh-token grant (RFC 6749 §6): a form POST of `grant_type`,
 /// `client_id`, `client_secret` and `refresh_token`, answered with `access_token` and optionally
 /// `expires_in` and a rotated `refresh_token` (kept in memory; a deployment that rotates must
-/// also store it, which is outside this crate).
+/// also store it, which is outside this crate). Other response fields land in
+/// [`AccessToken::extra`]: a Salesforce connector that learns its `instance_url` from the token
+/// response calls [`Refresher::refresh`] once itself, builds its client on that URL, and hands
+/// the token over as the initial one of [`TokenSource::oauth`].
 pub struct RefreshTokenGrant {
     token_url: url::Url,
     client_id: String,
@@ -318,8 +336,11 @@ impl RefreshTokenGrant {
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
-    expires_in: Option<u64>,
+    /// Seconds; some servers send it as a string.
+    expires_in: Option<serde_json::Value>,
     refresh_token: Option<String>,
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -356,10 +377,14 @@ impl Refresher for RefreshTokenGrant {
                 if let Some(rotated) = token.refresh_token {
                     *store.lock().unwrap_or_else(|p| p.into_inner()) = Secret::new(rotated);
                 }
-                return Ok(AccessToken {
-                    secret: Secret::new(token.access_token),
-                    expires_in: token.expires_in.map(Duration::from_secs),
+                let expires_in = token.expires_in.as_ref().and_then(|v| match v {
+                    serde_json::Value::Number(n) => n.as_u64(),
+                    serde_json::Value::String(s) => s.trim().parse().ok(),
+                    _ => None,
                 });
+                let mut access = AccessToken::new(Secret::new(token.access_token), expires_in.map(Duration::from_secs));
+                access.extra = token.extra;
+                return Ok(access);
             }
             let detail = serde_json::from_slice::<TokenErrorResponse>(&body)
                 .ok()
@@ -395,10 +420,10 @@ mod tests {
                 let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
                 // Let every concurrent caller reach the gate before this refresh finishes.
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                Ok(AccessToken {
-                    secret: Secret::new(format!("token-{n}")),
-                    expires_in: Some(Duration::from_secs(1800)),
-                })
+                Ok(AccessToken::new(
+                    Secret::new(format!("token-{n}")),
+                    Some(Duration::from_secs(1800)),
+                ))
             }
         }
     }
@@ -408,10 +433,7 @@ mod tests {
         let calls = Arc::new(AtomicU32::new(0));
         let source = Arc::new(TokenSource::oauth(
             counting_refresher(Arc::clone(&calls)),
-            Some(AccessToken {
-                secret: Secret::new("token-0"),
-                expires_in: None,
-            }),
+            Some(AccessToken::new(Secret::new("token-0"), None)),
         ));
         let http = reqwest::Client::new();
         let rejected = source.current(&http).await.expect("initial");

@@ -58,7 +58,7 @@ impl fmt::Display for CallInfo {
 pub enum Error {
     /// The daily API budget (minus the share reserved for others) is spent. Nothing was sent if
     /// `reported_by_vendor` is false; otherwise the vendor refused the call.
-    #[error("{connector} daily api quota exhausted ({}){}", used_of(*used, *usable), resets(*resets_at))]
+    #[error("{connector} daily api quota exhausted ({}){}", quota_detail(*used, *usable, *reported_by_vendor), resets(*resets_at))]
     QuotaExhausted {
         /// The connector.
         connector: Arc<str>,
@@ -255,10 +255,12 @@ pub(crate) fn body_prefix(body: &[u8], max: usize) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn used_of(used: u64, usable: Option<u64>) -> String {
-    match usable {
-        Some(usable) => format!("{used} of {usable} usable calls used"),
-        None => format!("{used} calls used"),
+fn quota_detail(used: u64, usable: Option<u64>, reported_by_vendor: bool) -> String {
+    match (usable, reported_by_vendor) {
+        (Some(usable), false) => format!("{used} of {usable} usable calls used"),
+        (None, false) => format!("{used} calls used"),
+        (Some(usable), true) => format!("the vendor refused the call; {used} of {usable} usable calls used"),
+        (None, true) => "the vendor refused the call".to_owned(),
     }
 }
 
@@ -347,6 +349,17 @@ mod tests {
             "salesforce daily api quota exhausted (80000 of 80000 usable calls used); calls resume at 2024-05-01T10:10:00Z"
         );
         assert!(error.is_retriable() && error.is_quota_exhausted());
+        let refused = Error::QuotaExhausted {
+            connector: "hubspot".into(),
+            used: 0,
+            usable: None,
+            resets_at: None,
+            reported_by_vendor: true,
+        };
+        assert_eq!(
+            refused.to_string(),
+            "hubspot daily api quota exhausted (the vendor refused the call)"
+        );
     }
 
     #[test]

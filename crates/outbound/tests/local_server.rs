@@ -207,13 +207,7 @@ fn grant(server: &Server) -> RefreshTokenGrant {
 #[tokio::test]
 async fn an_expired_token_is_refreshed_at_the_token_endpoint_and_the_call_retried() {
     let server = Server::start(token_server("fresh")).await;
-    let auth = TokenSource::oauth(
-        grant(&server),
-        Some(AccessToken {
-            secret: Secret::new("stale"),
-            expires_in: None,
-        }),
-    );
+    let auth = TokenSource::oauth(grant(&server), Some(AccessToken::new(Secret::new("stale"), None)));
     let client = OutboundClient::builder(HubSpot, &server.url, auth)
         .retry(quick_retries())
         .build()
@@ -261,6 +255,8 @@ async fn a_rotated_refresh_token_is_used_for_the_next_refresh() {
             (token.secret.expose(), token.expires_in),
             ("fresh", Some(Duration::from_secs(1800)))
         );
+        assert_eq!(token.extra.get("token_type"), Some(&serde_json::json!("bearer")));
+        assert!(!token.extra.contains_key("refresh_token") && !token.extra.contains_key("access_token"));
     }
     let forms: Vec<String> = server.received().into_iter().map(|r| r.body).collect();
     assert!(

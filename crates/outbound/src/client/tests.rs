@@ -324,16 +324,13 @@ fn oauth(calls: Arc<AtomicU32>, new_token: &'static str) -> TokenSource {
             async move {
                 calls.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(100)).await;
-                Ok(AccessToken {
-                    secret: Secret::new(new_token),
-                    expires_in: Some(Duration::from_secs(1800)),
-                })
+                Ok(AccessToken::new(
+                    Secret::new(new_token),
+                    Some(Duration::from_secs(1800)),
+                ))
             }
         },
-        Some(AccessToken {
-            secret: Secret::new("old"),
-            expires_in: Some(Duration::from_secs(1800)),
-        }),
+        Some(AccessToken::new(Secret::new("old"), Some(Duration::from_secs(1800)))),
     )
 }
 
@@ -414,10 +411,7 @@ async fn a_failed_refresh_is_reported_with_its_cause() {
         |_http: reqwest::Client| async {
             Err::<AccessToken, _>(RefreshError::rejected("token endpoint answered 400: invalid_grant"))
         },
-        Some(AccessToken {
-            secret: Secret::new("old"),
-            expires_in: None,
-        }),
+        Some(AccessToken::new(Secret::new("old"), None)),
     );
     let (builder, fake) = scripted(HubSpot, source, |_, _| status(401));
     let error = builder
