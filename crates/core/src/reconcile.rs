@@ -41,18 +41,19 @@ pub fn reconcile_person(
     let touches = eligible_touches(&rules.attribution, &facts.touchpoints);
     let mut conversions = attribute_person(&rules.attribution, &touches, &milestones);
 
+    // A deal is this person's alone when every record on it is one of theirs.
     let own: HashSet<ExternalId> = facts
         .marketing_contacts
         .iter()
         .map(|c| c.key())
         .chain(facts.crm_records().map(|r| r.key()))
-        .chain(facts.touchpoints.iter().map(|t| t.subject.clone()))
         .collect();
+    let is_own = |key: &ExternalId| own.contains(key) || facts.touchpoints.iter().any(|t| &t.subject == key);
     let (mine, shared): (Vec<_>, Vec<_>) = facts
         .deals
         .iter()
         .filter(|d| !d.deleted)
-        .partition(|d| d.contacts.iter().all(|c| own.contains(c)));
+        .partition(|d| d.contacts.iter().all(&is_own));
     let shared_deals = shared.iter().map(|d| d.id.clone()).collect();
     if !mine.is_empty() {
         let only_mine = PersonFacts {

@@ -228,6 +228,113 @@ mod tests {
         }
     }
 
+    /// The example `[reconcile]` section shown to users: it must parse and validate.
+    pub(crate) const EXAMPLE: &str = r#"
+[reconcile.systems]
+marketing = "hubspot"
+crm = "salesforce"
+
+[reconcile.identity]
+on_email_change = "follow"
+
+[reconcile.stages]
+imply_skipped_stages = true
+sla_hours = 4
+
+[reconcile.stages.mql]
+lifecycle_stage = "marketing_qualified_lead"
+lead_statuses = ["open"]
+
+[reconcile.stages.first_contact]
+anchor = "mql"
+activity_kinds = ["call", "email", "meeting"]
+lead_statuses = ["attempting_contact"]
+
+[reconcile.stages.owner]
+handoff = "mql"
+require_crm_owner = true
+nurture_owner_ids = ["005000000000042"]
+nurture_owner_id_prefixes = ["00G"]
+return_statuses = ["recycled", "disqualified"]
+lost_deals_return_to_marketing = true
+
+[reconcile.attribution]
+models = ["first_touch", "last_touch", "lead_creation", "linear", "time_decay", "u_shaped", "w_shaped", "full_path", "custom"]
+milestones = ["lead", "mql", "sql", "opportunity", "won"]
+pipeline = true
+revenue = true
+lookback_days = 365
+touch_kinds = ["form_submission", "content_download", "webinar_registration", "webinar_attendance", "email_click", "cta_click", "campaign_response"]
+time_decay_half_life_days = 7.0
+
+[reconcile.attribution.custom]
+first_touch_pct = 30.0
+lead_creation_pct = 30.0
+closing_pct = 30.0
+middle_pct = 10.0
+
+[reconcile.gate]
+min_lifecycle_stage = "marketing_qualified_lead"
+include_existing_crm_records = true
+create_leads = true
+exclude_email_domains = ["ourcompany.com"]
+include_when = [{ field = "send_to_sales", equals_any = ["true"] }]
+
+[[reconcile.mapping]]
+target = "salesforce"
+object = "lead"
+field = "First_Touch_Campaign__c"
+source = "first_touch.campaign"
+rule = "overwrite"
+
+[[reconcile.mapping]]
+target = "salesforce"
+object = "lead"
+field = "Engagement_Summary__c"
+source = "engagement_summary"
+rule = "overwrite"
+max_chars = 255
+
+[[reconcile.mapping]]
+target = "hubspot"
+object = "contact"
+field = "closedloop_mql_date"
+source = "mql_date"
+rule = "if_empty"
+kind = "date"
+datetime_format = "epoch_ms"
+
+[[reconcile.mapping]]
+target = "hubspot"
+object = "contact"
+field = "closedloop_disqualification_reason"
+source = "crm.disqualification_reason"
+rule = "overwrite"
+allow_clear = true
+
+[[reconcile.mapping]]
+target = "salesforce"
+object = "contact"
+field = "Title"
+source = "source:jobtitle"
+rule = "two_way"
+tie_winner = "salesforce"
+"#;
+
+    #[test]
+    fn the_documented_example_parses_and_validates() {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Root {
+            reconcile: ReconcileRules,
+        }
+        let root: Root = toml::from_str(EXAMPLE).expect("example parses");
+        root.reconcile.validate().expect("example validates");
+        assert_eq!(root.reconcile.mapping.len(), 5);
+        assert_eq!(root.reconcile.stages.sla_hours, 4);
+        assert!(root.reconcile.attribution.custom_weights().is_some());
+    }
+
     #[test]
     fn validation_reports_every_problem() {
         let text = r#"

@@ -13,9 +13,10 @@ use super::value::Value;
 use crate::catalog::{Campaign, ContentAsset};
 use crate::deal::Deal;
 use crate::ids::ExternalId;
+use crate::records::MarketingContact;
 use crate::rules::AttributionRules;
 use crate::stage::DealStatus;
-use crate::timeline::{MilestoneKind, Milestones, PersonFacts, SlaStatus, Timeline};
+use crate::timeline::{CrmRecord, MilestoneKind, Milestones, PersonFacts, SlaStatus, Timeline};
 use crate::touchpoint::{ContentKey, Touchpoint};
 use std::collections::HashMap;
 
@@ -55,7 +56,8 @@ impl References {
 /// One person's derived values, computed on demand by [`DerivedValues::get`].
 #[derive(Debug, Clone)]
 pub struct DerivedValues<'a> {
-    facts: &'a PersonFacts,
+    contact: Option<&'a MarketingContact>,
+    crm: Option<CrmRecord<'a>>,
     milestones: &'a Milestones,
     refs: &'a References,
     touches: Vec<&'a Touchpoint>,
@@ -94,7 +96,8 @@ impl<'a> DerivedValues<'a> {
             None => eligible().rfind(|t| t.content.is_some()),
         };
         DerivedValues {
-            facts,
+            contact: facts.primary_marketing_contact(),
+            crm: facts.primary_crm_record(),
             milestones,
             refs,
             first: eligible().next(),
@@ -110,7 +113,7 @@ impl<'a> DerivedValues<'a> {
     pub fn get(&self, field: DerivedField) -> Option<Value> {
         use DerivedField as D;
         let text = |s: &str| Some(Value::Text(s.to_owned()));
-        let mc = self.facts.primary_marketing_contact();
+        let mc = self.contact;
         let m = self.milestones;
         let date = |k: MilestoneKind| m.at(k).map(Value::DateTime);
         match field {
@@ -187,11 +190,10 @@ impl<'a> DerivedValues<'a> {
                 .and_then(|s| text(s.hubspot_value())),
             D::CrmDisqualificationReason => m.lead_status.as_ref().and_then(|s| s.reason.as_deref()).and_then(text),
             D::CrmLeadSource => self
-                .facts
-                .primary_crm_record()
+                .crm
                 .and_then(|r| match r {
-                    crate::timeline::CrmRecord::Lead(l) => l.lead_source.as_deref(),
-                    crate::timeline::CrmRecord::Contact(c) => c.lead_source.as_deref(),
+                    CrmRecord::Lead(l) => l.lead_source.as_deref(),
+                    CrmRecord::Contact(c) => c.lead_source.as_deref(),
                 })
                 .and_then(text),
             D::DealName => self.deal.and_then(|d| d.name.as_deref()).and_then(text),

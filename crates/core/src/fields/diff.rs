@@ -149,12 +149,19 @@ pub enum TwoWaySide {
 
 /// Decides a two-way field: which side wins, and the write to the other side, if any.
 ///
-/// A side counts as changed when it holds neither closedloop's last push nor a read older than
-/// it. One changed side wins; two changed sides are decided by their change times (a known time
-/// beats an unknown one; equal or unknown times go to `tie`); with no changed side but different
-/// values (closedloop's own pushes disagree, e.g. after a mapping change), the side pushed last
-/// wins. A blank winner writes nothing unless `allow_clear`. The winner's value is written only
-/// to the loser, reformatted for it: it never flows back to where it came from.
+/// The base is the value closedloop last agreed on: its latest push to either side (every sync
+/// writes the agreed value to one side, and the other already holds it). A side has changed when
+/// it differs from the base; a read older than closedloop's push to that side is stale and counts
+/// as holding the push. Then:
+/// - one side changed: it wins, whatever the timestamps say (a later unrelated edit of the other
+///   record cannot take its place);
+/// - both changed (or nothing was ever synced): the later change by the systems' own times wins;
+///   a known time beats an unknown one; equal or unknown times go to `tie`;
+/// - neither changed but they differ (a push still in flight): the side holding the base wins;
+/// - a blank value never beats a non-blank one unless `allow_clear`: the non-blank side wins.
+///
+/// The winner's value is written only to the loser, reformatted for it: it never flows back to
+/// where it came from.
 pub fn diff_two_way(
     kind: FieldKind,
     allow_clear: bool,
@@ -162,9 +169,24 @@ pub fn diff_two_way(
     target: SideState<'_>,
     source: SideState<'_>,
 ) -> Option<(TwoWaySide, WriteDecision)> {
-    let (t_seen, t_value) = seen(kind, target.observed, target.pushed);
-    let (s_seen, s_value) = seen(kind, source.observed, source.pushed);
-    if same_value(kind, t_value, s_value) {
+    let base = match (target.pushed, source.pushed) {
+        (Some(t), Some(s)) => Some(if s.at > t.at { s } else { t }),
+        (t, s) => t.or(s),
+    };
+    let side = |state: &SideState<'_>| -> (bool, Option<String>) {
+        let observed = state.observed;
+        if let Some(p) = state.pushed
+            && !same_value(kind, observed.value.as_deref(), p.value.as_deref())
+            && observed.changed_at.is_some_and(|t| t <= p.at)
+        {
+            return (false, p.value.clone());
+        }
+        let changed = base.is_none_or(|b| !same_value(kind, observed.value.as_deref(), b.value.as_deref()));
+        (changed, observed.value.clone())
+    };
+    let (t_changed, t_value) = side(&target);
+    let (s_changed, s_value) = side(&source);
+    if same_value(kind, t_value.as_deref(), s_value.as_deref()) {
         return None;
     }
     let later = |a: Option<Timestamp>, b: Option<Timestamp>| match (a, b) {
@@ -173,33 +195,43 @@ pub fn diff_two_way(
         (None, Some(_)) => Some(TwoWaySide::Source),
         _ => None,
     };
-    let winner = match (t_seen == Seen::Theirs, s_seen == Seen::Theirs) {
+    let holds_base = |v: &Option<String>| base.is_some_and(|b| same_value(kind, v.as_deref(), b.value.as_deref()));
+    let mut winner = match (t_changed, s_changed) {
         (true, false) => TwoWaySide::Target,
         (false, true) => TwoWaySide::Source,
         (true, true) => later(target.observed.changed_at, source.observed.changed_at).unwrap_or(tie),
-        (false, false) => later(target.pushed.map(|p| p.at), source.pushed.map(|p| p.at)).unwrap_or(tie),
+        (false, false) if holds_base(&t_value) => TwoWaySide::Target,
+        (false, false) if holds_base(&s_value) => TwoWaySide::Source,
+        (false, false) => tie,
     };
-    let (value, loser, loser_format) = match winner {
-        TwoWaySide::Target => (t_value, TwoWaySide::Source, source.format),
-        TwoWaySide::Source => (s_value, TwoWaySide::Target, target.format),
+    let value_of = |w: TwoWaySide| if w == TwoWaySide::Target { &t_value } else { &s_value };
+    if blank(value_of(winner).as_deref()) && !allow_clear {
+        winner = if winner == TwoWaySide::Target {
+            TwoWaySide::Source
+        } else {
+            TwoWaySide::Target
+        };
+    }
+    let (loser, loser_format) = match winner {
+        TwoWaySide::Target => (TwoWaySide::Source, source.format),
+        TwoWaySide::Source => (TwoWaySide::Target, target.format),
     };
-    if blank(value) {
-        return allow_clear.then_some((
+    match value_of(winner).as_deref().and_then(|v| reformat(v, loser_format)) {
+        Some(v) => Some((
+            loser,
+            WriteDecision {
+                value: Some(v),
+                reason: WriteReason::Sync,
+            },
+        )),
+        None => Some((
             loser,
             WriteDecision {
                 value: None,
                 reason: WriteReason::Clear,
             },
-        ));
+        )),
     }
-    let value = value.and_then(|v| reformat(v, loser_format));
-    Some((
-        loser,
-        WriteDecision {
-            value,
-            reason: WriteReason::Sync,
-        },
-    ))
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@
 //!   is stale: the target counts as holding the pushed value until a newer read arrives.
 //! - A value never flows back to the system it came from: derived values read from one system
 //!   cannot be mapped to it (config validation), and two-way sync only writes the losing side.
-//! - A non-empty value never loses to an empty one unless the mapping sets `allow_clear`; in
-//!   two-way sync a cleared side is not refilled either (as in HubSpot's own connector): the
-//!   sides rest until one of them gets a new value.
+//! - A non-empty value never loses to an empty one unless the mapping sets `allow_clear`: a
+//!   one-way blank never clears the target, and in two-way sync a side cleared by hand is filled
+//!   again from the other side (clear both, or set `allow_clear`, to empty a two-way field).
 //! - Two-way fields converge: after edits stop, one cycle writes the winner to the other side and
 //!   the next writes nothing (a property test runs random edits, stale reads and pushes).
 

@@ -9,7 +9,9 @@
 //! the gate says to create a Lead, the Lead mappings fill the new record. Every field closedloop
 //! pushes must be read back by the connector into the record's `fields`: a mapped field missing
 //! from `fields` is taken to hold what closedloop last pushed, so an unread field never causes a
-//! write loop (it is written once, then only when the desired value changes).
+//! write loop (it is written once, then only when the desired value changes). Standard fields the
+//! connectors hold in typed fields (`lifecyclestage`, `hs_lead_status`, Salesforce `Status`,
+//! `LeadSource`, names, email, owner) are read from there.
 
 use super::derive::DerivedValues;
 use super::diff::{Observed, Pushed, SideState, TwoWaySide, WriteDecision, WriteReason, diff_one_way, diff_two_way};
@@ -18,10 +20,10 @@ use crate::Timestamp;
 use crate::gate::GateDecision;
 use crate::identity::RecordState;
 use crate::ids::ExternalId;
-use crate::records::FieldValues;
+use crate::records::{FieldValues, MarketingContact};
 use crate::rules::{FieldMapping, FieldSource, OwnershipRule, ReconcileRules};
 use crate::system::{ObjectType, System};
-use crate::timeline::PersonFacts;
+use crate::timeline::{CrmRecord, PersonFacts};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -129,18 +131,72 @@ struct Side<'a> {
     system: System,
     object: ObjectType,
     key: Option<ExternalId>,
-    fields: Option<&'a FieldValues>,
+    record: Option<RecordRef<'a>>,
     modified_at: Option<Timestamp>,
     writable: bool,
+}
+
+#[derive(Clone, Copy)]
+enum RecordRef<'a> {
+    Marketing(&'a MarketingContact),
+    Crm(CrmRecord<'a>),
+}
+
+impl RecordRef<'_> {
+    fn fields(&self) -> &FieldValues {
+        match self {
+            RecordRef::Marketing(c) => &c.fields,
+            RecordRef::Crm(r) => r.fields(),
+        }
+    }
+
+    /// Standard fields the connectors read into typed fields rather than into `fields`.
+    fn standard(&self, field: &str) -> Option<Option<String>> {
+        let s = |v: Option<&str>| Some(v.map(str::to_owned));
+        match self {
+            RecordRef::Marketing(c) => match field {
+                "email" => s(c.email.as_ref().map(|e| e.as_str())),
+                "firstname" => s(c.first_name.as_deref()),
+                "lastname" => s(c.last_name.as_deref()),
+                "lifecyclestage" => s(c.lifecycle_stage.map(|l| l.hubspot_value())),
+                "hs_lead_status" => s(c.lead_status.map(|l| l.hubspot_value())),
+                "hubspot_owner_id" => s(c.owner_id.as_deref()),
+                _ => None,
+            },
+            RecordRef::Crm(CrmRecord::Lead(l)) => match field.to_ascii_lowercase().as_str() {
+                "email" => s(l.email.as_ref().map(|e| e.as_str())),
+                "ownerid" => s(l.owner_id.as_deref()),
+                "firstname" => s(l.first_name.as_deref()),
+                "lastname" => s(l.last_name.as_deref()),
+                "leadsource" => s(l.lead_source.as_deref()),
+                "company" => s(l.company.as_deref()),
+                "status" => s(l.status_raw.as_deref()),
+                _ => None,
+            },
+            RecordRef::Crm(CrmRecord::Contact(c)) => match field.to_ascii_lowercase().as_str() {
+                "email" => s(c.email.as_ref().map(|e| e.as_str())),
+                "ownerid" => s(c.owner_id.as_deref()),
+                "firstname" => s(c.first_name.as_deref()),
+                "lastname" => s(c.last_name.as_deref()),
+                "leadsource" => s(c.lead_source.as_deref()),
+                _ => None,
+            },
+        }
+    }
+
+    /// The field's value as last read; `None` when the connector did not read it.
+    fn read(&self, field: &str) -> Option<Option<String>> {
+        self.fields().get(field).cloned().or_else(|| self.standard(field))
+    }
 }
 
 impl Side<'_> {
     fn observe<'m>(&self, field: &str, memory: &'m FieldMemory) -> (Observed, Option<&'m Pushed>) {
         let trace = self.key.as_ref().and_then(|k| memory.get(k, field));
         let pushed = trace.and_then(|t| t.pushed.as_ref());
-        let observed = match self.fields.and_then(|f| f.get(field)) {
+        let observed = match self.record.and_then(|r| r.read(field)) {
             Some(value) => Observed {
-                value: value.clone(),
+                value,
                 changed_at: trace.and_then(|t| t.changed_at).or(self.modified_at),
             },
             // Not read back: assume it holds closedloop's last write (see the module doc).
@@ -152,8 +208,8 @@ impl Side<'_> {
         (observed, pushed)
     }
 
-    fn raw(&self, field: &str) -> Option<&str> {
-        self.fields.and_then(|f| f.get(field)).and_then(|v| v.as_deref())
+    fn raw(&self, field: &str) -> Option<String> {
+        self.record.and_then(|r| r.read(field)).flatten()
     }
 }
 
@@ -163,7 +219,7 @@ fn marketing_side(facts: &PersonFacts, system: System) -> Option<Side<'_>> {
         system,
         object: ObjectType::Contact,
         key: Some(c.key()),
-        fields: Some(&c.fields),
+        record: Some(RecordRef::Marketing(c)),
         modified_at: Some(c.updated_at),
         writable: !c.archived,
     })
@@ -175,7 +231,7 @@ fn crm_side<'a>(facts: &'a PersonFacts, system: System, gate: &GateDecision) -> 
             system,
             object: r.object(),
             key: Some(r.key()),
-            fields: Some(r.fields()),
+            record: Some(RecordRef::Crm(r)),
             modified_at: Some(r.modified_at()),
             writable: gate.push && r.state() == RecordState::Active,
         }),
@@ -183,7 +239,7 @@ fn crm_side<'a>(facts: &'a PersonFacts, system: System, gate: &GateDecision) -> 
             system,
             object: ObjectType::Lead,
             key: None,
-            fields: None,
+            record: None,
             modified_at: None,
             writable: true,
         }),
@@ -236,7 +292,7 @@ pub fn plan_writes(
         if let (OwnershipRule::TwoWay, FieldSource::Raw(raw_field)) = (m.rule, &m.source) {
             let Some(other) = other else { continue };
             if target.key.is_none() {
-                if let Some(value) = other.raw(raw_field).and_then(|v| reformat(v, &format)) {
+                if let Some(value) = other.raw(raw_field).and_then(|v| reformat(&v, &format)) {
                     out.push(write(
                         target,
                         &m.field,
@@ -287,7 +343,7 @@ pub fn plan_writes(
         }
         let desired = match &m.source {
             FieldSource::Derived(d) => derived.get(*d).and_then(|v| format_value(&v, &format)),
-            FieldSource::Raw(f) => other.and_then(|o| o.raw(f)).and_then(|v| reformat(v, &format)),
+            FieldSource::Raw(f) => other.and_then(|o| o.raw(f)).and_then(|v| reformat(&v, &format)),
         };
         if target.key.is_none() {
             if desired.is_some() {

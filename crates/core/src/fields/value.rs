@@ -10,7 +10,7 @@
 //! | `number`   | `1200.5`                       | `1200.5`                      | `1200.5`                    |
 //! | `bool`     | `true` / `false`               | `true` / `false`              | `true` / `false`            |
 //!
-//! Comparison: text trimmed; numbers by value; datetimes to the second (Salesforce keeps no
+//! Comparison: text trimmed, ignoring case and whitespace style; numbers by value; datetimes to the second (Salesforce keeps no
 //! milliseconds); dates by day; booleans by truth (`1`, `yes`, `true`). Blank and absent are equal.
 
 use crate::Timestamp;
@@ -164,7 +164,7 @@ pub fn same_value(kind: FieldKind, a: Option<&str>, b: Option<&str>) -> bool {
         return true;
     }
     match kind {
-        FieldKind::Text => false,
+        FieldKind::Text => normalised_text(a) == normalised_text(b),
         FieldKind::Number => matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y),
         FieldKind::DateTime => match (parse_datetime(a), parse_datetime(b)) {
             (Some(x), Some(y)) => x.timestamp() == y.timestamp(),
@@ -173,6 +173,15 @@ pub fn same_value(kind: FieldKind, a: Option<&str>, b: Option<&str>) -> bool {
         FieldKind::Date => matches!((parse_date(a), parse_date(b)), (Some(x), Some(y)) if x == y),
         FieldKind::Bool => matches!((parse_bool(a), parse_bool(b)), (Some(x), Some(y)) if x == y),
     }
+}
+
+/// Text as vendors may hand it back: picklists re-cased to their defined value, `\r\n` made
+/// `\n`, runs of spaces kept or collapsed. Treating those as equal costs a case-only hand edit
+/// (not propagated) and saves a write loop over a value the target keeps normalising.
+fn normalised_text(s: &str) -> String {
+    s.split_whitespace()
+        .flat_map(|w| w.chars().flat_map(char::to_lowercase).chain([' ']))
+        .collect()
 }
 
 /// An instant in any form the vendors send: RFC 3339, Salesforce's `+0000` offsets, epoch
@@ -263,7 +272,9 @@ mod tests {
         assert!(!same_value(Number, Some("12"), Some("12.01")));
         assert!(same_value(Bool, Some("true"), Some("1")));
         assert!(same_value(Text, Some(" x "), Some("x")));
-        assert!(!same_value(Text, Some("X"), Some("x")));
+        assert!(same_value(Text, Some("Closed Won"), Some("closed  won")));
+        assert!(same_value(Text, Some("a\r\nb"), Some("a\nb")));
+        assert!(!same_value(Text, Some("Closed Won"), Some("Closed Lost")));
         assert!(same_value(Text, None, Some("  ")));
         assert!(!same_value(Text, None, Some("x")));
     }

@@ -20,10 +20,11 @@
 //!   deterministic. Pushes go to the primary only.
 //! - Every other active person record of the same system is reported as a [`Duplicate`].
 //! - Person ids: a cluster keeps the oldest (smallest) person id among those its records had; the
-//!   others are merged into it. When a person's records split (an email changed), the part with
-//!   most of its records keeps the id (ties: the part holding its smallest record key); the rest
-//!   join another person or get a new one. Touchpoints and history hang off records, so moving a
-//!   record moves them: nothing is lost.
+//!   others are merged into it. When a person's records split (an email changed), the id stays
+//!   with the part holding most of its records; on a tie, with the part that has no other id to
+//!   keep (a record that moved to another person leaves its old id behind), then with the part
+//!   holding its smallest record key. Parts without an id are new people. Touchpoints and history
+//!   hang off records, so moving a record moves them: nothing is lost.
 //!
 //! # Incremental use
 //! The input must be closed: every record linked to a person id that appears in it, every record

@@ -182,9 +182,10 @@ impl UnionFind {
 /// Resolves identity for `records`, given merges reported as separate events (`extra_edges`) and
 /// the current links (`links`, one person id per record key).
 ///
-/// A key given twice among `records` counts once (the first). A link for a key that is neither a
-/// record nor named by an edge keeps that key with the other records of its person, so an
-/// incomplete input can never drop a link.
+/// A key given twice among `records` counts once (the first); a key linked twice keeps the
+/// smaller person id. A link for a key that is neither a record nor named by an edge (an orphan)
+/// stays with its person id: it joins the person that keeps that id, or keeps the id on its own
+/// when none of that person's records is in the input, so an incomplete input never drops a link.
 pub fn resolve(
     records: &[IdentityRecord],
     extra_edges: &[IdentityEdge],
@@ -249,15 +250,17 @@ pub fn resolve(
             *prev = Some(prev.map_or(*person, |p| p.min(*person)));
         }
     }
-    // Links for keys nobody mentioned: kept with their person (see the doc above).
-    let mut unmentioned: Vec<(PersonId, &ExternalId)> = links
+    // Links for keys nobody mentioned (see the doc above), one per key.
+    let mut orphans: Vec<(PersonId, &ExternalId)> = links
         .iter()
         .filter(|(k, _)| !index.contains_key(k))
         .map(|(k, p)| (*p, k))
         .collect();
-    unmentioned.sort();
-    unmentioned.dedup_by(|a, b| a.1 == b.1);
-    for (person, key) in &unmentioned {
+    orphans.sort();
+    orphans.dedup_by(|a, b| a.1 == b.1);
+    let keep = rules.on_email_change == EmailChangePolicy::KeepLinks;
+    let mentioned = nodes.len();
+    for (person, key) in &orphans {
         let i = add(&mut index, &mut nodes, key, None);
         nodes[i].previous = Some(*person);
     }
@@ -281,83 +284,91 @@ pub fn resolve(
             }
         }
     }
-    // Links as joins: every link under `keep_links`, only unmentioned keys under `follow`.
-    let mut by_person: HashMap<PersonId, usize> = HashMap::new();
-    let keep = rules.on_email_change == EmailChangePolicy::KeepLinks;
-    for i in 0..nodes.len() {
-        let Some(person) = nodes[i].previous else { continue };
-        let unmentioned_key = nodes[i].record.is_none() && !nodes[i].by_conversion && !nodes[i].by_merge;
-        if !(keep || unmentioned_key) {
-            continue;
-        }
-        match by_person.get(&person) {
-            Some(&first) => {
-                if uf.find(first) != uf.find(i) {
-                    nodes[i].by_kept = true;
-                    nodes[first].by_kept = true;
+    if keep {
+        // Existing links are evidence too: everything once linked to one person stays together.
+        let mut by_person: HashMap<PersonId, usize> = HashMap::new();
+        for (i, node) in nodes.iter().enumerate() {
+            if let Some(person) = node.previous {
+                match by_person.get(&person) {
+                    Some(&first) => uf.union(first, i),
+                    None => {
+                        by_person.insert(person, i);
+                    }
                 }
-                uf.union(first, i);
-            }
-            None => {
-                by_person.insert(person, i);
             }
         }
+    }
+
+    // Under `follow`, orphans wait until the mentioned records have their person ids.
+    let clustered = if keep { nodes.len() } else { mentioned };
+    let mut by_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..clustered {
+        by_root.entry(uf.find(i)).or_default().push(i);
+    }
+    let mut clusters: Vec<Vec<usize>> = by_root.into_values().collect();
+    let owners = assign_person_ids(&nodes, &clusters);
+    let mut won: Vec<Vec<PersonId>> = vec![Vec::new(); clusters.len()];
+    for (&p, &ci) in &owners {
+        won[ci].push(p);
     }
     if !keep {
-        // An unmentioned key whose person has mentioned records joins one of those records.
-        let mut anchor: HashMap<PersonId, usize> = HashMap::new();
-        for (i, n) in nodes.iter().enumerate() {
-            if let (Some(p), Some(_)) = (n.previous, n.record) {
-                anchor.entry(p).or_insert(i);
+        let mut orphan_clusters: BTreeMap<PersonId, Vec<usize>> = BTreeMap::new();
+        for (i, node) in nodes.iter().enumerate().skip(mentioned) {
+            let Some(p) = node.previous else { continue };
+            match owners.get(&p) {
+                Some(&ci) => clusters[ci].push(i),
+                None => orphan_clusters.entry(p).or_default().push(i),
             }
         }
-        for (i, n) in nodes.iter_mut().enumerate() {
-            if n.record.is_none()
-                && !n.by_conversion
-                && !n.by_merge
-                && let Some(&a) = n.previous.and_then(|p| anchor.get(&p))
-            {
-                uf.union(a, i);
-                n.by_kept = true;
+        for (p, members) in orphan_clusters {
+            clusters.push(members);
+            won.push(vec![p]);
+        }
+    }
+    // A record tied to its person only by its link.
+    for cluster in &clusters {
+        if cluster.len() > 1 {
+            for &i in cluster {
+                if nodes[i].previous.is_some() && (keep || i >= mentioned) {
+                    nodes[i].by_kept = true;
+                }
             }
         }
     }
 
-    let mut clusters: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..nodes.len() {
-        let root = uf.find(i);
-        clusters.entry(root).or_default().push(i);
+    let mut people: Vec<(Vec<usize>, Vec<PersonId>)> = clusters.into_iter().zip(won).collect();
+    for (cluster, ids) in &mut people {
+        cluster.sort_by(|&a, &b| nodes[a].key.cmp(nodes[b].key));
+        ids.sort();
     }
-    let mut clusters: Vec<Vec<usize>> = clusters.into_values().collect();
-    for c in &mut clusters {
-        c.sort_by(|&a, &b| nodes[a].key.cmp(nodes[b].key));
-    }
-    clusters.sort_by(|a, b| nodes[a[0]].key.cmp(nodes[b[0]].key));
+    people.sort_by(|a, b| nodes[a.0[0]].key.cmp(nodes[b.0[0]].key));
 
-    let owners = assign_person_ids(&nodes, &clusters);
     let mut plan = IdentityPlan::default();
-    for (ci, cluster) in clusters.iter().enumerate() {
-        let mut won: Vec<PersonId> = owners.iter().filter(|&(_, &c)| c == ci).map(|(p, _)| *p).collect();
-        won.sort();
-        let person = won.first().copied();
-        let absorbed: Vec<PersonId> = won.iter().skip(1).copied().collect();
+    for (cluster, ids) in &people {
+        let person = ids.first().copied();
+        let absorbed: Vec<PersonId> = ids.iter().skip(1).copied().collect();
         if let Some(into) = person {
             plan.merges
                 .extend(absorbed.iter().map(|&from| PersonMerge { from, into }));
         }
         plan.people.push(person_plan(&nodes, cluster, person, absorbed));
     }
+    plan.merges.sort_by_key(|m| (m.into, m.from));
     plan
 }
 
-/// Which cluster keeps each existing person id: the one holding most of its records, ties to the
-/// one holding its smallest record key.
+/// Which cluster keeps each existing person id: the one holding most of its records; on a tie,
+/// the one with fewer other person ids to keep (so a record that moved to another person leaves
+/// its old id with the records that stayed); then the one holding its smallest record key.
 fn assign_person_ids(nodes: &[Node<'_>], clusters: &[Vec<usize>]) -> HashMap<PersonId, usize> {
     // person -> (cluster -> (count, smallest key))
     let mut tally: HashMap<PersonId, BTreeMap<usize, (usize, &ExternalId)>> = HashMap::new();
+    let mut ids_per_cluster: Vec<usize> = Vec::with_capacity(clusters.len());
     for (ci, cluster) in clusters.iter().enumerate() {
+        let mut ids: Vec<PersonId> = Vec::new();
         for &i in cluster {
             if let Some(p) = nodes[i].previous {
+                ids.push(p);
                 let entry = tally.entry(p).or_default().entry(ci).or_insert((0, nodes[i].key));
                 entry.0 += 1;
                 if nodes[i].key < entry.1 {
@@ -365,13 +376,20 @@ fn assign_person_ids(nodes: &[Node<'_>], clusters: &[Vec<usize>]) -> HashMap<Per
                 }
             }
         }
+        ids.sort();
+        ids.dedup();
+        ids_per_cluster.push(ids.len());
     }
     tally
         .into_iter()
         .filter_map(|(p, per_cluster)| {
             per_cluster
                 .into_iter()
-                .min_by(|(_, (ca, ka)), (_, (cb, kb))| cb.cmp(ca).then_with(|| ka.cmp(kb)))
+                .min_by(|(ca, (na, ka)), (cb, (nb, kb))| {
+                    nb.cmp(na)
+                        .then_with(|| ids_per_cluster[*ca].cmp(&ids_per_cluster[*cb]))
+                        .then_with(|| ka.cmp(kb))
+                })
                 .map(|(ci, _)| (p, ci))
         })
         .collect()

@@ -103,21 +103,16 @@ impl<'a> CrmRecord<'a> {
 impl PersonFacts {
     /// The marketing contact pushes go to: the best by [`rank`].
     pub fn primary_marketing_contact(&self) -> Option<&MarketingContact> {
+        if let [only] = self.marketing_contacts.as_slice() {
+            return Some(only);
+        }
         let keys: Vec<ExternalId> = self.marketing_contacts.iter().map(MarketingContact::key).collect();
+        let rank_of = |i: usize| {
+            let c = &self.marketing_contacts[i];
+            rank(&keys[i], RecordState::of_marketing_contact(c), Some(c.created_at))
+        };
         (0..keys.len())
-            .min_by(|&a, &b| {
-                let ra = rank(
-                    &keys[a],
-                    RecordState::of_marketing_contact(&self.marketing_contacts[a]),
-                    Some(self.marketing_contacts[a].created_at),
-                );
-                let rb = rank(
-                    &keys[b],
-                    RecordState::of_marketing_contact(&self.marketing_contacts[b]),
-                    Some(self.marketing_contacts[b].created_at),
-                );
-                ra.cmp(&rb)
-            })
+            .min_by(|&a, &b| rank_of(a).cmp(&rank_of(b)))
             .map(|i| &self.marketing_contacts[i])
     }
 
@@ -152,18 +147,20 @@ impl PersonFacts {
 }
 
 fn best<'a>(records: impl Iterator<Item = CrmRecord<'a>>) -> Option<CrmRecord<'a>> {
-    let mut best: Option<(CrmRecord<'a>, ExternalId)> = None;
+    let mut records = records.peekable();
+    let first = records.next()?;
+    if records.peek().is_none() {
+        // The common case, one record: no keys to build.
+        return Some(first);
+    }
+    let mut best = (first, first.key());
     for r in records {
         let key = r.key();
-        let better = match &best {
-            None => true,
-            Some((b, bkey)) => rank(&key, r.state(), Some(created(&r))) < rank(bkey, b.state(), Some(created(b))),
-        };
-        if better {
-            best = Some((r, key));
+        if rank(&key, r.state(), Some(created(&r))) < rank(&best.1, best.0.state(), Some(created(&best.0))) {
+            best = (r, key);
         }
     }
-    best.map(|(r, _)| r)
+    Some(best.0)
 }
 
 fn created(r: &CrmRecord<'_>) -> Timestamp {
