@@ -24,6 +24,8 @@ use tokio::time::Instant;
 
 /// How long before its expiry a token is refreshed, so a call never starts with a dying token.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+/// How long one refresh may take until the client sets its own request timeout.
+const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An access token and how long it lives.
 #[derive(Debug, Clone)]
@@ -146,7 +148,7 @@ impl fmt::Debug for TokenSource {
 }
 
 /// The token a request is sent with, and its generation (to tell a stale token from a fresh one).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(crate) struct Credential {
     pub(crate) secret: Secret,
     pub(crate) generation: u64,
@@ -156,6 +158,8 @@ struct OAuth {
     refresher: Box<dyn Refresher>,
     /// The connector label for refresh metrics, set when the client is built.
     connector: Option<Arc<str>>,
+    /// How long one refresh may take; a refresher that hangs must not hang every call.
+    timeout: Duration,
     state: Mutex<OAuthState>,
     /// Held while a refresh is in flight: the single-flight gate.
     refreshing: tokio::sync::Mutex<()>,
@@ -190,15 +194,17 @@ impl TokenSource {
         TokenSource(Kind::OAuth(Box::new(OAuth {
             refresher: Box::new(refresher),
             connector: None,
+            timeout: DEFAULT_REFRESH_TIMEOUT,
             state: Mutex::new(state),
             refreshing: tokio::sync::Mutex::new(()),
         })))
     }
 
-    /// Names the connector in refresh metrics.
-    pub(crate) fn set_connector(&mut self, connector: Arc<str>) {
+    /// Names the connector in refresh metrics and bounds how long a refresh may take.
+    pub(crate) fn bind(&mut self, connector: Arc<str>, refresh_timeout: Duration) {
         if let Kind::OAuth(oauth) = &mut self.0 {
             oauth.connector = Some(connector);
+            oauth.timeout = refresh_timeout;
         }
     }
 
@@ -266,7 +272,9 @@ impl OAuth {
                 return Err(error);
             }
         }
-        let result = self.refresher.refresh(http.clone()).await;
+        let result = tokio::time::timeout(self.timeout, self.refresher.refresh(http.clone()))
+            .await
+            .unwrap_or_else(|_| Err(RefreshError::transient("token refresh timed out")));
         if let Some(connector) = &self.connector {
             telemetry::token_refreshed(connector, result.is_ok());
         }
@@ -502,6 +510,18 @@ mod tests {
             2,
             "a later call is not served a stale failure"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_refresher_times_out_as_a_transient_failure() {
+        let mut source = TokenSource::oauth(
+            |_http: reqwest::Client| futures::future::pending::<Result<AccessToken, RefreshError>>(),
+            None,
+        );
+        source.bind("hubspot".into(), Duration::from_secs(5));
+        let error = source.current(&reqwest::Client::new()).await.expect_err("times out");
+        assert!(error.is_retriable());
+        assert_eq!(error.to_string(), "token refresh timed out");
     }
 
     #[test]

@@ -301,7 +301,7 @@ impl ClientBuilder {
             .unwrap_or_else(|| Arc::new(ReqwestTransport(http.clone())));
         let connector: Arc<str> = self.connector.into();
         let mut auth = self.auth;
-        auth.set_connector(Arc::clone(&connector));
+        auth.bind(Arc::clone(&connector), self.request_timeout);
         Ok(OutboundClient {
             inner: Arc::new(Inner {
                 quotas: Quotas::new(Arc::clone(&connector), &self.quota, Utc::now()),

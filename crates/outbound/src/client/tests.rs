@@ -626,7 +626,11 @@ async fn searches_draw_from_their_own_bucket() {
 async fn a_429_spends_the_bucket_for_every_caller() {
     let body = r#"{"status":"error","errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING"}"#;
     let (builder, _fake) = scripted(HubSpot, static_token(), move |n, _| {
-        if n == 1 { Step::Respond(429, vec![], body) } else { ok() }
+        if n == 1 {
+            Step::Respond(429, vec![("retry-after", "1".into())], body)
+        } else {
+            ok()
+        }
     });
     let plan = QuotaPlan::new().with_bucket(BucketSpec::new(
         TEN_SECOND_BUCKET,
@@ -634,10 +638,11 @@ async fn a_429_spends_the_bucket_for_every_caller() {
         Duration::from_secs(10),
     ));
     let client = builder.quota(plan).build().expect("client");
-    client.get("/x", HS_LIST).send().await.expect("after the window");
+    client.get("/x", HS_LIST).send().await.expect("after a second");
     let bucket = &client.quota_status().buckets[0];
-    // Spent by the 429, refilled for ten seconds (100 cells), less the retry's own cell.
-    assert_eq!(bucket.remaining, 99);
+    // Spent by the 429, refilled for one second (10 cells), less the retry's own cell. Without
+    // the 429 spending it, 99 would remain.
+    assert_eq!(bucket.remaining, 9);
 }
 
 #[tokio::test(start_paused = true)]
