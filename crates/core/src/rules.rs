@@ -170,6 +170,19 @@ pub enum RulesError {
         /// The field.
         field: String,
     },
+    /// Two mappings over the same pair of fields: copies in both directions, or a field a
+    /// two-way mapping already syncs.
+    #[error(
+        "reconcile.mapping[{index}] ({field}): mapping[{first}] already moves values between these two fields; use one two_way mapping"
+    )]
+    FieldPair {
+        /// Position of the second mapping.
+        index: usize,
+        /// Position of the first.
+        first: usize,
+        /// The second mapping's target field.
+        field: String,
+    },
     /// `max_chars` of zero would write nothing.
     #[error("reconcile.mapping[{index}] ({field}): max_chars must be at least 1")]
     MaxChars {
@@ -380,5 +393,34 @@ tie_winner = "salesforce"
             text.iter()
                 .all(|m| !m.ends_with('.') && m.chars().next().is_some_and(|c| c.is_lowercase()))
         );
+    }
+
+    #[test]
+    fn copies_in_both_directions_are_rejected() {
+        let copy = |target: &str, object: &str, field: &str, source: &str, rule: &str| {
+            format!(
+                "[[mapping]]\ntarget = \"{target}\"\nobject = \"{object}\"\nfield = \"{field}\"\nsource = \"{source}\"\nrule = \"{rule}\"\n"
+            )
+        };
+        let both_ways = copy("salesforce", "lead", "Title", "source:jobtitle", "overwrite")
+            + &copy("hubspot", "contact", "jobtitle", "source:title", "overwrite");
+        let rules: ReconcileRules = toml::from_str(&both_ways).unwrap();
+        assert!(matches!(
+            rules.validate().unwrap_err()[..],
+            [RulesError::FieldPair { index: 1, first: 0, .. }]
+        ));
+
+        let beside_two_way = copy("salesforce", "contact", "Title", "source:jobtitle", "two_way")
+            + &copy("hubspot", "contact", "jobtitle", "mql_date", "overwrite");
+        let rules: ReconcileRules = toml::from_str(&beside_two_way).unwrap();
+        assert!(matches!(
+            rules.validate().unwrap_err()[..],
+            [RulesError::FieldPair { index: 1, first: 0, .. }]
+        ));
+
+        let chain = copy("salesforce", "lead", "Title", "source:jobtitle", "overwrite")
+            + &copy("hubspot", "contact", "industry", "source:Industry", "if_empty");
+        let rules: ReconcileRules = toml::from_str(&chain).unwrap();
+        assert_eq!(rules.validate(), Ok(()));
     }
 }

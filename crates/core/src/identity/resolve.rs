@@ -256,8 +256,8 @@ pub fn resolve(
         .filter(|(k, _)| !index.contains_key(k))
         .map(|(k, p)| (*p, k))
         .collect();
-    orphans.sort();
-    orphans.dedup_by(|a, b| a.1 == b.1);
+    orphans.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(&b.0)));
+    orphans.dedup_by(|later, first| later.1 == first.1);
     let keep = rules.on_email_change == EmailChangePolicy::KeepLinks;
     let mentioned = nodes.len();
     for (person, key) in &orphans {

@@ -247,6 +247,38 @@ pub(super) fn validate(mapping: &[FieldMapping], systems: SystemRoles, errors: &
             None => seen.push((m.target, m.object, key, index)),
         }
     }
+    pair_conflicts(mapping, systems, errors);
+}
+
+/// Two mappings over the same pair of fields in opposite directions copy each change back and
+/// forth for ever; a two-way mapping also writes its source field, which no other mapping may
+/// write. One pair of fields takes one mapping.
+fn pair_conflicts(mapping: &[FieldMapping], systems: SystemRoles, errors: &mut Vec<RulesError>) {
+    let other = |s: System| {
+        if s == systems.marketing {
+            systems.crm
+        } else {
+            systems.marketing
+        }
+    };
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    for (index, m) in mapping.iter().enumerate() {
+        for (first, f) in mapping.iter().enumerate().take(index) {
+            let reverse_copy = matches!((&m.source, &f.source), (FieldSource::Raw(ms), FieldSource::Raw(fs))
+                if m.target == other(f.target) && same(&m.field, fs) && same(ms, &f.field));
+            let writes_two_way_source = |two: &FieldMapping, one: &FieldMapping| {
+                matches!(&two.source, FieldSource::Raw(src) if two.rule == OwnershipRule::TwoWay
+                    && one.target == other(two.target) && same(&one.field, src))
+            };
+            if reverse_copy || writes_two_way_source(f, m) || writes_two_way_source(m, f) {
+                errors.push(RulesError::FieldPair {
+                    index,
+                    first,
+                    field: m.field.clone(),
+                });
+            }
+        }
+    }
 }
 
 /// The mapping closedloop starts with: what sales needs on every Lead and Contact, and what
