@@ -145,13 +145,11 @@ pub fn engagement_summary<'a>(
         if n == 1 { "touch" } else { "touches" },
         first.occurred_at.format("%Y-%m-%d")
     );
-    let parts: Vec<String> = TouchpointKind::ALL
-        .iter()
-        .zip(counts)
-        .filter(|(_, c)| *c > 0)
-        .map(|(k, c)| format!("{c} {}", label(*k, c)))
-        .collect();
-    out.push_str(&parts.join(", "));
+    let mut sep = "";
+    for (kind, count) in TouchpointKind::ALL.iter().zip(counts).filter(|(_, c)| *c > 0) {
+        let _ = write!(out, "{sep}{count} {}", label(*kind, count));
+        sep = ", ";
+    }
     let _ = write!(out, "; last: {}", label(last.kind, 1));
     let named = title(last);
     if let Some((name, _)) = named {

@@ -119,10 +119,15 @@ pub fn format_value(value: &Value, f: &Format) -> Option<String> {
         (_, Value::Date(d)) => d.format("%Y-%m-%d").to_string(),
         (_, Value::Bool(b)) => b.to_string(),
     };
-    let text = text.trim().to_owned();
-    if text.is_empty() {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
         return None;
     }
+    let text = if trimmed.len() == text.len() {
+        text
+    } else {
+        trimmed.to_owned()
+    };
     Some(if f.kind == FieldKind::Text {
         truncate(text, f.max_chars)
     } else {

@@ -92,8 +92,9 @@ pub enum OwnershipRule {
     /// closedloop keeps the field up to date until someone edits it in the target; from then on
     /// the hand-set value wins, until it is cleared again.
     PreferTargetUnlessBlank,
-    /// Synced both ways with a raw field on the other system: the most recent change wins, by the
-    /// systems' own timestamps.
+    /// Synced both ways with a raw field on the other system: the side that changed since the last
+    /// sync wins; when both changed, the most recent change by the systems' own timestamps wins
+    /// (see [`crate::fields::diff_two_way`]).
     TwoWay,
 }
 
