@@ -25,7 +25,7 @@ mod plan;
 mod summary;
 mod value;
 
-pub use catalog::{DerivedField, Origin};
+pub use catalog::{DerivedField, Origin, UnknownDerivedField};
 pub use derive::{DerivedValues, References};
 pub use diff::{Observed, Pushed, SideState, TwoWaySide, WriteDecision, WriteReason, diff_one_way, diff_two_way};
 pub use plan::{FieldMemory, FieldTrace, FieldWrite, RecordWrites, group_writes, plan_writes};
