@@ -38,4 +38,4 @@ pub use credit::{
     attribute_deal, attribute_deals, attribute_person, eligible_touches,
 };
 pub use distribute::distribute;
-pub use model::{Model, ModelName, PositionWeights, raw_weights};
+pub use model::{Model, ModelName, PositionWeights, Positions, raw_weights};
