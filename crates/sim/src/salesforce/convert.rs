@@ -333,6 +333,14 @@ pub fn merge(w: &mut Writer<'_>, req: &MergeRequest) -> Result<serde_json::Value
         check_lock(w.org, id)?;
         merged.push((row, id));
     }
+    if object == "Lead" {
+        let converted = |row: u32| {
+            derive::get(w.org.object(table), &w.org.tables[table].row(row).vals, "IsConverted").as_bool() == Some(true)
+        };
+        if converted(master_row) || merged.iter().any(|(row, _)| converted(*row)) {
+            return Err(bad("CANNOT_UPDATE_CONVERTED_LEAD", "converted leads cannot be merged"));
+        }
+    }
     check_lock(w.org, master)?;
     for (row, id) in &merged {
         for (child, column) in children(object) {
