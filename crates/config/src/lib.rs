@@ -42,9 +42,12 @@ pub struct Config {
     /// The daemon's HTTP listener and lifecycle.
     #[serde(default)]
     pub service: service::ServiceConfig,
-    /// Which system is the CRM, and how pushes behave.
+    /// How pushes behave.
     #[serde(default)]
     pub sync: service::SyncConfig,
+    /// Identity, stages, attribution, field mapping and the CRM gate (defaults are a working setup).
+    #[serde(default)]
+    pub reconcile: closedloop_core::rules::ReconcileRules,
     /// HubSpot (the marketing platform).
     #[serde(default)]
     pub hubspot: Option<HubSpotConfig>,

@@ -62,23 +62,10 @@ fn default_watchdog_secs() -> u64 {
     30
 }
 
-/// Which system holds deals and sales activity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CrmSystem {
-    /// Salesforce is the CRM (needs `[salesforce]`).
-    Salesforce,
-    /// HubSpot's own CRM is the CRM (deals pulled from HubSpot).
-    Hubspot,
-}
-
-/// How pulled data is reconciled and pushed.
+/// How pushes behave. (Which system is the CRM is `reconcile.systems.crm`.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyncConfig {
-    /// Which system is the CRM.
-    #[serde(default = "default_crm")]
-    pub crm: CrmSystem,
     /// Seconds between push passes over the outbox.
     #[serde(default = "default_push_interval_secs")]
     pub push_interval_secs: u64,
@@ -96,7 +83,6 @@ pub struct SyncConfig {
 impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
-            crm: default_crm(),
             push_interval_secs: default_push_interval_secs(),
             push_max_attempts: default_push_max_attempts(),
             push_retry_secs: default_push_retry_secs(),
@@ -105,9 +91,6 @@ impl Default for SyncConfig {
     }
 }
 
-fn default_crm() -> CrmSystem {
-    CrmSystem::Salesforce
-}
 fn default_push_interval_secs() -> u64 {
     60
 }

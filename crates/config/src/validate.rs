@@ -8,7 +8,7 @@ use crate::Config;
 use crate::error::Problem;
 use crate::locate::Doc;
 use crate::secret::SecretRef;
-use crate::service::CrmSystem;
+use closedloop_core::System;
 
 struct Checker<'a> {
     doc: &'a Doc<'a>,
@@ -112,19 +112,38 @@ pub fn validate(config: &Config, doc: &Doc<'_>) -> Vec<Problem> {
             "configure [hubspot], [salesforce] or both: there is nothing to sync",
         );
     }
-    match config.sync.crm {
-        CrmSystem::Salesforce if config.salesforce.is_none() => {
-            c.fail("sync.crm", "is \"salesforce\" but there is no [salesforce] section")
-        }
-        CrmSystem::Hubspot => match &config.hubspot {
-            None => c.fail("sync.crm", "is \"hubspot\" but there is no [hubspot] section"),
-            Some(h) if !h.streams.deals.enabled => c.fail(
-                "hubspot.streams.deals.enabled",
-                "must be true when HubSpot is the CRM (sync.crm = \"hubspot\")",
-            ),
+    let roles = config.reconcile.systems;
+    for (role, system) in [("marketing", roles.marketing), ("crm", roles.crm)] {
+        let field = format!("reconcile.systems.{role}");
+        match system {
+            System::Salesforce if config.salesforce.is_none() => {
+                c.fail(&field, "is \"salesforce\" but there is no [salesforce] section")
+            }
+            System::HubSpot if config.hubspot.is_none() => {
+                c.fail(&field, "is \"hubspot\" but there is no [hubspot] section")
+            }
+            System::Pipedrive => c.fail(&field, "pipedrive is not supported yet"),
             _ => {}
-        },
-        _ => {}
+        }
+    }
+    if roles.crm == System::HubSpot && config.hubspot.as_ref().is_some_and(|h| !h.streams.deals.enabled) {
+        c.fail(
+            "hubspot.streams.deals.enabled",
+            "must be true when HubSpot is the CRM (reconcile.systems.crm = \"hubspot\")",
+        );
+    }
+    if let Err(errors) = config.reconcile.validate() {
+        for e in errors {
+            // Rules errors lead with their TOML path: "reconcile.mapping[3] (Field__c): message".
+            let text = e.to_string();
+            let (head, message) = text.split_once(": ").unwrap_or(("reconcile", text.as_str()));
+            let field = head.split(" (").next().unwrap_or(head).to_owned();
+            c.problems.push(Problem {
+                line: c.doc.line_of(&field),
+                field,
+                message: message.to_owned(),
+            });
+        }
     }
 
     if let Some(h) = &config.hubspot {

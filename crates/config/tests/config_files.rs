@@ -14,11 +14,15 @@ fn parse_str(text: &str) -> Result<closedloop_config::LoadedConfig, ConfigError>
 
 const MINIMAL: &str = r#"
 [sync]
-crm = "salesforce"
+push_interval_secs = 60
 
 [salesforce]
 instance_url = "https://acme.my.salesforce.com"
 auth = { kind = "client_credentials", client_id = "abc", client_secret = { env = "SF_SECRET" } }
+
+[hubspot]
+tier = "starter"
+auth = { kind = "private_app", token = { env = "CLOSEDLOOP_TEST_HUBSPOT_TOKEN_UNSET" } }
 "#;
 
 #[test]
@@ -89,15 +93,17 @@ fn a_secret_that_is_not_set_is_named_by_check_secrets() {
     let text = MINIMAL.replace("SF_SECRET", "CLOSEDLOOP_TEST_SURELY_UNSET_SECRET");
     let loaded = parse_str(&text).unwrap();
     let problems = loaded.check_secrets();
-    assert_eq!(problems.len(), 1);
-    assert_eq!(problems[0].field, "salesforce.auth.client_secret");
-    assert_eq!(problems[0].line, Some(7));
-    assert!(problems[0].message.contains("CLOSEDLOOP_TEST_SURELY_UNSET_SECRET"));
+    assert_eq!(problems.len(), 2);
+    assert_eq!(problems[0].field, "hubspot.auth.token");
+    assert_eq!(problems[0].line, Some(11));
+    assert_eq!(problems[1].field, "salesforce.auth.client_secret");
+    assert_eq!(problems[1].line, Some(7));
+    assert!(problems[1].message.contains("CLOSEDLOOP_TEST_SURELY_UNSET_SECRET"));
 }
 
 #[test]
 fn a_wrong_type_is_named_with_its_line() {
-    let text = MINIMAL.replace("crm = \"salesforce\"", "crm = 5");
+    let text = MINIMAL.replace("push_interval_secs = 60", "push_interval_secs = \"soon\"");
     let err = parse_str(&text).unwrap_err();
     let ConfigError::Parse { at, message, .. } = &err else {
         panic!("{err:?}")
@@ -111,7 +117,7 @@ fn every_semantic_problem_is_listed_at_once_with_fields_and_lines() {
 [service]
 listen_addr = "everywhere"
 
-[sync]
+[reconcile.systems]
 crm = "hubspot"
 
 [salesforce]
@@ -129,7 +135,7 @@ extra_fields = ["Industry", "Bad Field"]
     let fields = err.fields();
     for expected in [
         "service.listen_addr",
-        "sync.crm",
+        "reconcile.systems.crm",
         "salesforce.instance_url",
         "salesforce.api_version",
         "salesforce.query_batch_size",
@@ -151,6 +157,20 @@ extra_fields = ["Industry", "Bad Field"]
 fn a_config_with_nothing_to_sync_is_refused() {
     let err = parse_str("[store]\npath = \"x.db\"\n").unwrap_err();
     assert!(err.fields().contains(&"hubspot".to_owned()), "{err}");
+}
+
+#[test]
+fn reconcile_rules_are_validated_with_their_paths() {
+    let text = format!(
+        "{MINIMAL}\n[reconcile.systems]\nmarketing = \"hubspot\"\ncrm = \"hubspot\"\n\n[[reconcile.mapping]]\ntarget = \"salesforce\"\nobject = \"lead\"\nfield = \"Bad Name\"\nsource = \"first_touch.campaign\"\nrule = \"overwrite\"\n"
+    );
+    let err = parse_str(&text).unwrap_err();
+    let fields = err.fields();
+    assert!(fields.contains(&"reconcile.systems".to_owned()), "{fields:?}");
+    assert!(
+        fields.iter().any(|f| f.starts_with("reconcile.mapping[0]")),
+        "{fields:?}"
+    );
 }
 
 #[test]

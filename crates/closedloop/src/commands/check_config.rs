@@ -42,7 +42,7 @@ pub async fn run(args: CheckConfigArgs) -> Result<(), ExitError> {
         "{}: valid ({}; crm: {}; database: {})",
         path.display(),
         systems.join(" + "),
-        serde_json::to_value(c.sync.crm)
+        serde_json::to_value(c.reconcile.systems.crm)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default(),
