@@ -628,7 +628,7 @@ async fn associations_properties_and_owners() {
             &json!([{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 4 }]),
         )
         .await;
-    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    assert_eq!(put.status, StatusCode::CREATED, "{:?}", put.body);
     let r = sim
         .get(&format!("/crm/v4/objects/deals/{deal}/associations/contacts?limit=1"))
         .await;

@@ -157,7 +157,7 @@ pub async fn put(
     let mut world = hub.write();
     let (a, b) = both_live(&world, fk, &from_id, tk, &to_id)?;
     world.links.add(fk, a, tk, b, primary);
-    Ok(json_response(StatusCode::OK, &labels_pair(fk, a, tk, b, primary)))
+    Ok(json_response(StatusCode::CREATED, &labels_pair(fk, a, tk, b, primary)))
 }
 
 /// `PUT /crm/v4/objects/{from}/{fromId}/associations/default/{to}/{toId}`.
