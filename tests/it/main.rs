@@ -2,3 +2,4 @@
 //! on 127.0.0.1:0, a temporary SQLite file) and talks to nothing beyond loopback.
 
 mod sdk_hubspot;
+mod sdk_salesforce;

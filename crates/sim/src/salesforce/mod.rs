@@ -151,7 +151,7 @@ async fn serve_tls(
     admin: &SalesforceAdmin,
     addr: SocketAddr,
 ) -> Result<TlsServing, SimError> {
-    let material = tls::self_signed()?;
+    let material = tls::make()?;
     let listener = std::net::TcpListener::bind(addr).map_err(|source| SimError::Bind { addr, source })?;
     listener
         .set_nonblocking(true)
@@ -159,9 +159,9 @@ async fn serve_tls(
     let local = listener
         .local_addr()
         .map_err(|source| SimError::Bind { addr, source })?;
-    let cert = tls::CertFile::write(&material.cert_pem, local.port())?;
+    let cert = tls::CertFile::write(&material.ca_pem, local.port())?;
     let config =
-        axum_server::tls_rustls::RustlsConfig::from_pem(material.cert_pem.into_bytes(), material.key_pem.into_bytes())
+        axum_server::tls_rustls::RustlsConfig::from_pem(material.chain_pem.into_bytes(), material.key_pem.into_bytes())
             .await
             .map_err(|e| SimError::Tls(e.to_string()))?;
     let base_url = format!("https://{local}");
@@ -199,7 +199,8 @@ impl SalesforceServer {
         self.tls.as_ref().map(|t| t.base_url.as_str())
     }
 
-    /// The PEM file of the TLS certificate (trust it to verify the TLS listener).
+    /// The PEM file of the certificate authority that signed the TLS listener's certificate
+    /// (trust it to verify the listener).
     pub fn cert_pem_path(&self) -> Option<&Path> {
         self.tls.as_ref().map(|t| t.cert.path())
     }
