@@ -246,7 +246,10 @@ impl Default for SalesforceSettings {
             is_closed: closed,
             is_won: won,
         };
-        let status = |v: &str, converted: bool| LeadStatusSpec { value: v.into(), converted };
+        let status = |v: &str, converted: bool| LeadStatusSpec {
+            value: v.into(),
+            converted,
+        };
         SalesforceSettings {
             api_version: "59.0".into(),
             client_id: "sim-sf-consumer-key".into(),
@@ -274,21 +277,51 @@ impl Default for SalesforceSettings {
                 stage("Closed Won", 1.0, true, true),
                 stage("Closed Lost", 0.0, true, false),
             ],
-            custom_fields: BTreeMap::from([(
-                "Lead".to_owned(),
-                vec![PropertySpec {
-                    name: "Unqualified_Reason__c".into(),
-                    label: "Unqualified Reason".into(),
-                    kind: "string".into(),
-                    options: Vec::new(),
-                }],
-            )]),
-            external_id_fields: BTreeMap::new(),
-            unique_fields: BTreeMap::new(),
+            custom_fields: closedloop_fields(),
+            // The person-id field makes closedloop's Lead creation an idempotent upsert.
+            external_id_fields: BTreeMap::from([("Lead".to_owned(), vec!["Closedloop_Person_Id__c".to_owned()])]),
+            unique_fields: BTreeMap::from([("Lead".to_owned(), vec!["Closedloop_Person_Id__c".to_owned()])]),
             validation_rules: Vec::new(),
             system_touches: Vec::new(),
         }
     }
+}
+
+/// The custom fields a Salesforce admin creates for closedloop (its default field mapping), plus
+/// the disqualification and loss reasons many orgs have. A default org has them, so a config
+/// written by `closedloop sim --write-config` works with no editing.
+fn closedloop_fields() -> BTreeMap<String, Vec<PropertySpec>> {
+    let field = |name: &str, label: &str, kind: &str| PropertySpec {
+        name: name.into(),
+        label: label.into(),
+        kind: kind.into(),
+        options: Vec::new(),
+    };
+    let attribution = || {
+        vec![
+            field("Original_Source__c", "Original Source", "string"),
+            field("First_Touch_Channel__c", "First Touch Channel", "string"),
+            field("First_Touch_Campaign__c", "First Touch Campaign", "string"),
+            field("Last_Touch_Campaign__c", "Last Touch Campaign", "string"),
+            field("Conversion_Content__c", "Conversion Content", "string"),
+            field("Conversion_Content_Depth__c", "Conversion Content Depth", "string"),
+            field("Engagement_Summary__c", "Engagement Summary", "string"),
+            field("MQL_Date__c", "MQL Date", "datetime"),
+            field("Lead_Owner_Side__c", "Lead Owner Side", "string"),
+            field("Touchpoint_Count__c", "Touchpoint Count", "number"),
+        ]
+    };
+    let mut lead = attribution();
+    lead.push(field("Unqualified_Reason__c", "Unqualified Reason", "string"));
+    lead.push(field("Closedloop_Person_Id__c", "closedloop Person Id", "string"));
+    BTreeMap::from([
+        ("Lead".to_owned(), lead),
+        ("Contact".to_owned(), attribution()),
+        (
+            "Opportunity".to_owned(),
+            vec![field("Loss_Reason__c", "Loss Reason", "string")],
+        ),
+    ])
 }
 
 /// One value of the Lead `Status` picklist.
@@ -719,8 +752,10 @@ impl Scenario {
 
     /// Reads and parses a scenario file.
     pub fn from_file(path: &std::path::Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::from_json(&text, &path.display().to_string())
     }
 
