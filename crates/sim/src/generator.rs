@@ -1,1 +1,0 @@
-//! Deterministic scenario generator. (Being built: issue 3.)
