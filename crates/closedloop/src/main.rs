@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod exit;
 mod logging;
+mod sim_config;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -118,3 +118,52 @@ fn json_logs_are_one_object_per_line() {
     let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     assert_eq!(v["level"], "WARN");
 }
+
+#[test]
+fn sim_serves_both_apis_and_writes_a_config_that_checks_out() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sim.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_closedloop"))
+        .args([
+            "sim",
+            "--generate",
+            "contacts=50,seed=3",
+            "--hubspot-addr",
+            "127.0.0.1:0",
+            "--salesforce-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--write-config")
+        .arg(&config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("serving until interrupted");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let hubspot = seen
+        .iter()
+        .find_map(|l| l.strip_prefix("HubSpot simulator"))
+        .map(str::trim)
+        .unwrap()
+        .to_owned();
+    assert!(hubspot.starts_with("http://127.0.0.1:"), "{seen:?}");
+    let check = closedloop(&["check-config", "--secrets", config.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&config).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert!(text.contains(&format!("base_url = \"{hubspot}\"")), "{text}");
+    assert!(!text.contains("pat-sim"), "no secret is written inline");
+    let token = std::fs::read_to_string(dir.path().join("sim.secrets/hubspot-token")).unwrap();
+    assert_eq!(token, "pat-sim-hubspot-token");
+}
