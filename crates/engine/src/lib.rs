@@ -6,14 +6,19 @@
 //! # Layout
 //! - [`pull`] — `drive_stream`, the page loop of one stream (commit page + cursor, cancel between pages).
 //! - [`push`] — `push_target`, the batch loop of one target (complete on confirmation, back off, dead-letter).
+//! - [`dynamic`] — type-erased streams and targets (`DynStream`, `DynTarget`).
+//! - [`cycle`] — `Engine`: one cycle (`run_once`) and the daemon loop (`run_daemon`).
 //! - [`error`] — `EngineError`.
 
 #![warn(missing_docs)]
 
+pub mod cycle;
+pub mod dynamic;
 pub mod error;
 pub mod pull;
 pub mod push;
 
+pub use cycle::{CycleReport, Engine, ReconcileReport, ReconcileStep, Scheduled};
 pub use error::EngineError;
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub fn contact(n: usize) -> MarketingContact {
 
 /// Serves `total` contacts `page_size` at a time; every call whose number is in `fail_on` fails.
 pub struct FakeStream {
+    pub name: &'static str,
     pub total: usize,
     pub page_size: usize,
     pub calls: AtomicU64,
@@ -66,6 +67,7 @@ pub struct FakeStream {
 impl FakeStream {
     pub fn new(total: usize, page_size: usize) -> Self {
         FakeStream {
+            name: "fake.contacts",
             total,
             page_size,
             calls: AtomicU64::new(0),
@@ -80,7 +82,7 @@ impl PullStream for FakeStream {
     type Error = FakeError;
 
     fn name(&self) -> StreamName {
-        StreamName::new("fake.contacts").unwrap()
+        StreamName::new(self.name).unwrap()
     }
 
     async fn next_page(&self, cursor: Option<&Offset>, _mode: PullMode) -> Result<PulledPage<Offset>, FakeError> {

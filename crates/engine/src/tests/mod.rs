@@ -1,5 +1,6 @@
 //! Engine tests with a fake source and a fake target that fail on purpose.
 
+mod cycle_tests;
 mod fakes;
 mod pull_tests;
 mod push_tests;
