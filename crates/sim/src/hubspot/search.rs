@@ -328,12 +328,20 @@ impl Filter {
             let lowered = raw.as_deref().unwrap_or("").to_lowercase();
             return contains_token(&lowered, &self.tokens[0]) == (self.op == Op::Contains);
         }
-        let values: Vec<Seen<'_>> = match (&direct, raw.as_deref()) {
-            (Some(Seen::Num(n)), _) => vec![Seen::Num(*n)],
-            (Some(Seen::Time(t)), _) => vec![Seen::Time(*t)],
-            (_, Some(text)) if self.multi => text.split(';').filter_map(|v| seen(self.kind, v)).collect(),
-            (_, Some(text)) => seen(self.kind, text).into_iter().collect(),
-            _ => Vec::new(),
+        // One value, or several for checkbox enumerations; only the latter needs a vector.
+        let mut several: Vec<Seen<'_>> = Vec::new();
+        let one: Option<Seen<'_>> = match (direct, raw.as_deref()) {
+            (Some(d), _) => Some(d),
+            (None, Some(text)) if self.multi => {
+                several.extend(text.split(';').filter_map(|v| seen(self.kind, v)));
+                None
+            }
+            (None, Some(text)) => seen(self.kind, text),
+            (None, None) => None,
+        };
+        let values: &[Seen<'_>] = match &one {
+            Some(v) => std::slice::from_ref(v),
+            None => &several,
         };
         let any = |f: &dyn Fn(&Seen<'_>) -> bool| values.iter().any(f);
         let is = |v: &Seen<'_>, o: &Val, wanted: &[Ordering]| v.cmp(o).is_some_and(|c| wanted.contains(&c));
