@@ -181,6 +181,17 @@ async fn webinar_participations_carry_depth_and_take_attendance_writes() {
         results(&no_shows.body)[0]["associations"]["contact"]["email"],
         "bob@bobco.test"
     );
+    let external = sim
+        .get("/marketing/v3/marketing-events/participations/sim-webinar-account/webinar-web1/breakdown")
+        .await;
+    assert_eq!(external.body["total"], 2, "the same event by its external ids");
+    let counters = sim
+        .get("/marketing/v3/marketing-events/participations/sim-webinar-account/webinar-web1")
+        .await;
+    assert_eq!(
+        counters.body,
+        json!({ "registered": 2, "attended": 1, "cancelled": 0, "noShows": 1 })
+    );
     let page = sim
         .get(&format!(
             "/marketing/v3/marketing-events/participations/{id}/breakdown?limit=1"

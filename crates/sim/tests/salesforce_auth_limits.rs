@@ -305,6 +305,55 @@ async fn injected_faults_look_like_salesforce_and_spare_admin_routes() {
 }
 
 #[tokio::test]
+async fn the_tls_listener_is_verifiable_with_the_certificate_it_hands_out() {
+    let scenario = leads_scenario(2, |i| i as i64);
+    let s = &scenario.salesforce;
+    let any = "127.0.0.1:0".parse().expect("addr");
+    let server = closedloop_sim::salesforce::start(&scenario, any, Some(any))
+        .await
+        .expect("starts with tls");
+    let tls = server.tls_base_url().expect("tls url").to_owned();
+    assert!(tls.starts_with("https://127.0.0.1:"));
+    let pem = std::fs::read(server.cert_pem_path().expect("cert path")).expect("cert file");
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&pem).expect("pem")])
+        .build()
+        .expect("client");
+    let r = client
+        .post(format!("{tls}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &s.client_id),
+            ("client_secret", &s.client_secret),
+        ])
+        .send()
+        .await
+        .expect("verified tls handshake");
+    let body: Value = r.json().await.unwrap_or_default();
+    assert_eq!(
+        body["instance_url"],
+        tls.as_str(),
+        "instance_url names the listener asked"
+    );
+    let r = client
+        .get(format!("{tls}/services/data/v59.0/query/"))
+        .query(&[("q", "SELECT COUNT() FROM Lead")])
+        .bearer_auth(body["access_token"].as_str().unwrap_or_default())
+        .send()
+        .await
+        .expect("query over tls");
+    assert_eq!(r.json::<Value>().await.unwrap_or_default()["totalSize"], 2);
+    let untrusting = reqwest::Client::builder().tls_certs_only([]).build().expect("client");
+    assert!(
+        untrusting.get(format!("{tls}/services/data")).send().await.is_err(),
+        "the certificate is not trusted by default"
+    );
+    let path = server.cert_pem_path().map(std::path::Path::to_path_buf).expect("path");
+    server.shutdown().await;
+    assert!(!path.exists(), "the certificate file is removed on shutdown");
+}
+
+#[tokio::test]
 async fn versions_and_unknown_routes() {
     let sf = Sf::start(&leads_scenario(1, |_| 0)).await;
     let r = sf

@@ -245,11 +245,12 @@ async fn collections_report_per_record_results_in_order() {
         {"attributes": {"type": "Lead"}, "Title": "no id"},
         {"id": good[1], "Title": "no type"},
         lead_record(&good[1], json!({"First_Touch__c": "Whitepaper"})),
+        lead_record(&good[0], json!({"Score__c": "abc"})),
     ]});
     let r = sf.patch("composite/sobjects", &batch).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let results = r.body.as_array().cloned().unwrap_or_default();
-    assert_eq!(results.len(), 5);
+    assert_eq!(results.len(), 6);
     assert_eq!(results[0], json!({"id": good[0], "success": true, "errors": []}));
     assert_eq!(results[1]["success"], false);
     assert_eq!(results[1]["id"], good[1].as_str());
@@ -264,6 +265,11 @@ async fn collections_report_per_record_results_in_order() {
         json!({"statusCode": "INVALID_TYPE", "message": "Must send a concrete entity type.", "fields": []})
     );
     assert_eq!(results[4]["success"], true);
+    assert_eq!(
+        results[5]["errors"][0],
+        json!({"statusCode": "INVALID_TYPE_ON_FIELD_IN_RECORD", "message": "Score: value not of required type: abc", "fields": ["Score__c"]}),
+        "a value of the wrong type fails its record only"
+    );
     let touch = |id: &str| {
         sf.server
             .admin()

@@ -12,6 +12,9 @@
 //! - [`outbox`]: pending writes to target systems, and the values last pushed.
 //! - [`runs`]: the run log.
 //! - [`quota`]: API quota figures for `status`.
+//! - [`reconcile`]: reconcile's batch transaction: the dirty queue, the identity closure and
+//!   plan, `PersonFacts` loading, results and attribution credits (migration 0003), the people's
+//!   outbox writes; typed reads of the results.
 //! - [`status`]: the `closedloop status` snapshot.
 //! - [`error`]: `StoreError`, with disk-full and locked-database variants.
 
@@ -24,6 +27,7 @@ pub mod outbox;
 pub mod page;
 pub mod quarantine;
 pub mod quota;
+pub mod reconcile;
 mod records;
 pub mod runs;
 pub mod status;

@@ -52,10 +52,15 @@ pub struct DeadLetter {
     pub updated_at: Timestamp,
 }
 
+/// The idempotency key of a person's create: one per person, target and object, ever.
+pub(crate) fn person_create_key(target: System, object: ObjectType, person: PersonId) -> String {
+    format!("create:{target}:{object}:{}", person.0)
+}
+
 fn create_key(intent: &PushIntent) -> String {
     // One create per person, target and object, ever: re-enqueueing merges into the same row.
     match intent.person_id {
-        Some(p) => format!("create:{}:{}:{}", intent.target, intent.object, p.0),
+        Some(p) => person_create_key(intent.target, intent.object, p),
         None => format!(
             "create:{}:{}:{}",
             intent.target,

@@ -62,7 +62,8 @@ pub struct QuarantineGroup {
     pub count: i64,
 }
 
-/// A person with several records of one type in one system.
+/// A person with active records beside their primary record in one system (identity keeps one
+/// primary per person and system: a Contact before a Lead, then the oldest).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DuplicateGroup {
     /// closedloop's person id.
@@ -71,7 +72,7 @@ pub struct DuplicateGroup {
     pub email: Option<String>,
     /// The system.
     pub system: String,
-    /// The object type.
+    /// The object types involved, the primary's first (`contact+lead` for a Lead beside a Contact).
     pub object: String,
     /// The records' ids, the primary first.
     pub external_ids: Vec<String>,
@@ -176,13 +177,18 @@ impl Store {
         let dirty_records = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM dirty_records"#)
             .fetch_one(&mut *tx)
             .await?;
+        // Reconcile lists duplicates (identity_duplicates) per person and system; the primary
+        // comes first, then the duplicates in key order.
         let duplicates = sqlx::query!(
-            r#"SELECT l.person_id AS "person_id!", p.email, l.system, l.object_type,
-                   group_concat(l.external_id, ',') AS "ids!: String"
-               FROM (SELECT * FROM identity_links ORDER BY is_primary DESC, external_id) l
-               JOIN persons p ON p.id = l.person_id
-               GROUP BY l.person_id, l.system, l.object_type HAVING COUNT(*) > 1
-               ORDER BY l.person_id LIMIT ?"#,
+            r#"SELECT d.person_id AS "person_id!", p.email, d.system AS "system!",
+                   d.primary_object || CASE WHEN MAX(d.duplicate_object <> d.primary_object) = 1
+                       THEN '+' || MIN(CASE WHEN d.duplicate_object <> d.primary_object THEN d.duplicate_object END)
+                       ELSE '' END AS "object!: String",
+                   d.primary_id || ',' || group_concat(d.duplicate_id, ',') AS "ids!: String"
+               FROM (SELECT * FROM identity_duplicates ORDER BY person_id, system, duplicate_object, duplicate_id) AS d
+               JOIN persons AS p ON p.id = d.person_id
+               GROUP BY d.person_id, d.system, d.primary_object, d.primary_id
+               ORDER BY d.person_id, d.system LIMIT ?"#,
             limit
         )
         .fetch_all(&mut *tx)
@@ -192,7 +198,7 @@ impl Store {
             person_id: r.person_id,
             email: r.email,
             system: r.system,
-            object: r.object_type,
+            object: r.object,
             external_ids: r.ids.split(',').map(str::to_owned).collect(),
         })
         .collect();

@@ -187,18 +187,42 @@ pub async fn breakdown(
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
+    let world = hub.read();
+    let i = find_event(&world, &id).ok_or_else(|| event_not_found(&id))?;
+    breakdown_of(&world, i, &ctx, &params)
+}
+
+/// `GET /marketing/v3/marketing-events/participations/{externalAccountId}/{externalEventId}/breakdown`.
+pub async fn breakdown_external(
+    State(hub): State<Hub>,
+    ctx: Ctx,
+    Path((account, external)): Path<(String, String)>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let world = hub.read();
+    let i = find_external(&world, &account, &external)?;
+    breakdown_of(&world, i, &ctx, &params)
+}
+
+fn find_external(world: &World, account: &str, external: &str) -> Result<usize, ApiError> {
+    world
+        .marketing_events
+        .iter()
+        .position(|e| account == EXTERNAL_ACCOUNT_ID && e.external_event_id == external)
+        .ok_or_else(|| event_not_found(external))
+}
+
+fn breakdown_of(world: &World, i: usize, ctx: &Ctx, params: &Params) -> Result<Response, ApiError> {
     let limit = params.limit(10, PAGE_MAX)?;
-    let state = state_filter(&params)?;
+    let state = state_filter(params)?;
     let from = match params.get("after") {
         None => 0,
         Some(a) => {
             decode_number_cursor(a).ok_or_else(|| ApiError::validation(format!("Invalid paging cursor: {a}")))? as usize
         }
     };
-    let world = hub.read();
-    let i = find_event(&world, &id).ok_or_else(|| event_not_found(&id))?;
     let event = &world.marketing_events[i];
-    let contact = contact_filter(&world, &params);
+    let contact = contact_filter(world, params);
     let wanted = |p: &&Participation| {
         state.is_none_or(|s| p.state == s)
             && contact.is_none_or(|c| c.is_some() && world.contacts.resolve(p.contact_id) == c)
@@ -213,12 +237,12 @@ pub async fn breakdown(
     let page: Vec<Value> = rest
         .by_ref()
         .take(limit)
-        .map(|(_, p)| render_participation(&world, event, p))
+        .map(|(_, p)| render_participation(world, event, p))
         .collect();
     let next = rest.next().map(|(idx, _)| encode_cursor(&idx.to_string()));
     Ok(json_response(
         StatusCode::OK,
-        &collection(page, paging(&ctx.origin, &params, next), &[("total", json!(total))]),
+        &collection(page, paging(&ctx.origin, params, next), &[("total", json!(total))]),
     ))
 }
 
@@ -273,11 +297,25 @@ pub async fn contact_breakdown(
 pub async fn counters(State(hub): State<Hub>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let world = hub.read();
     let i = find_event(&world, &id).ok_or_else(|| event_not_found(&id))?;
-    let (registered, attended, cancelled, no_shows) = world.marketing_events[i].counters();
-    Ok(json_response(
+    Ok(counters_of(&world.marketing_events[i]))
+}
+
+/// `GET /marketing/v3/marketing-events/participations/{externalAccountId}/{externalEventId}`: the counters.
+pub async fn counters_external(
+    State(hub): State<Hub>,
+    Path((account, external)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let world = hub.read();
+    let i = find_external(&world, &account, &external)?;
+    Ok(counters_of(&world.marketing_events[i]))
+}
+
+fn counters_of(event: &MarketingEvent) -> Response {
+    let (registered, attended, cancelled, no_shows) = event.counters();
+    json_response(
         StatusCode::OK,
         &json!({ "registered": registered, "attended": attended, "cancelled": cancelled, "noShows": no_shows }),
-    ))
+    )
 }
 
 /// One attendee in an attendance write.

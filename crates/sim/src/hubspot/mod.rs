@@ -43,6 +43,7 @@ pub mod objects;
 pub mod owners;
 pub mod pipelines;
 pub mod properties;
+pub mod ranked;
 pub mod record;
 pub mod render;
 pub mod request;

@@ -106,6 +106,16 @@ fn authenticated() -> Router<Hub> {
             "/marketing/v3/marketing-events/participations/{event_id}/breakdown",
             get(marketing_events::breakdown),
         )
+        // Same position, same parameter name: matchit requires it. Here `event_id` is the
+        // external account id.
+        .route(
+            "/marketing/v3/marketing-events/participations/{event_id}/{external_event_id}",
+            get(marketing_events::counters_external),
+        )
+        .route(
+            "/marketing/v3/marketing-events/participations/{event_id}/{external_event_id}/breakdown",
+            get(marketing_events::breakdown_external),
+        )
         .route(
             "/marketing/v3/marketing-events/participations/contacts/{contact}/breakdown",
             get(marketing_events::contact_breakdown),

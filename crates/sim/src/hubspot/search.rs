@@ -6,9 +6,11 @@
 //! and merged-away records are never found. Records with writes still in flight are matched and
 //! returned as search last saw them (see `lag.rs`).
 //!
-//! Work per request is proportional to the records a query can match, not to the dataset: a
-//! range on `hs_object_id` or on the last-modified property, sorted by the same property (or
-//! unsorted), walks that index's range only. Other sorts fall back to a scan.
+//! Work per request does not grow with the dataset for the queries a sync makes: a query that is
+//! only a range on `hs_object_id` or on the last-modified property, sorted by that property (or
+//! unsorted), is answered from the index's ranks — `total` and the `after` offset included — in
+//! O(log n + page). A query with other filters walks that index's range (O(range)); any other
+//! sort scans every live record.
 
 use super::clock::Millis;
 use super::errors::{ApiError, json_response};
@@ -16,7 +18,7 @@ use super::objects::kind_of;
 use super::record::{ObjectKind, PropId, Record};
 use super::render::{ReadSpec, render_object, value_of};
 use super::request::{Ctx, JsonBody};
-use super::schema::{PropType, Schema};
+use super::schema::{Computed, PropType, Schema};
 use super::state::{Hub, World};
 use super::timefmt::parse_instant;
 use axum::extract::{Path, State};
@@ -26,7 +28,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::ops::Bound;
 
 /// Largest page.
 pub const SEARCH_MAX: usize = 200;
@@ -279,37 +280,87 @@ fn glob(pattern: &str, text: &str) -> bool {
     rest.is_empty()
 }
 
+/// A record's value, typed for comparison, borrowed rather than copied: a scan over a million
+/// records must not allocate per record.
+enum Seen<'a> {
+    Num(f64),
+    Time(i64),
+    Text(&'a str),
+}
+
+impl Seen<'_> {
+    fn cmp(&self, other: &Val) -> Option<Ordering> {
+        match (self, other) {
+            (Seen::Num(a), Val::Num(b)) => a.partial_cmp(b),
+            (Seen::Time(a), Val::Time(b)) => Some(a.cmp(b)),
+            // Operands are lower-cased when compiled; values are lowered as they are compared.
+            (Seen::Text(a), Val::Text(b)) => Some(a.chars().flat_map(char::to_lowercase).cmp(b.chars())),
+            _ => None,
+        }
+    }
+}
+
+fn seen(kind: PropType, text: &str) -> Option<Seen<'_>> {
+    match kind {
+        PropType::Number => text.trim().parse::<f64>().ok().filter(|n| n.is_finite()).map(Seen::Num),
+        PropType::Date | PropType::Datetime => parse_instant(text).map(Seen::Time),
+        PropType::String | PropType::Enumeration | PropType::Bool => Some(Seen::Text(text)),
+    }
+}
+
 impl Filter {
     fn matches(&self, world: &World, kind: ObjectKind, record: &Record) -> bool {
-        let raw = value_of(world, kind, record, self.prop).filter(|v| !v.is_empty());
-        let Some(raw) = raw else {
-            return matches!(self.op, Op::NotHas | Op::Neq | Op::NotIn | Op::NotContains);
+        // The record's own fields answer the two indexed properties without formatting them.
+        let direct = match world.schema(kind).def(self.prop).computed {
+            Some(Computed::ObjectId) => Some(Seen::Num(record.id as f64)),
+            Some(Computed::LastModified) => Some(Seen::Time(record.updated_ms)),
+            _ => None,
         };
-        let lowered = raw.to_lowercase();
-        let values: Vec<Option<Val>> = if self.multi {
-            lowered.split(';').map(|v| parse_val(self.kind, v)).collect()
+        let raw = if direct.is_some() {
+            None
         } else {
-            vec![parse_val(self.kind, &raw)]
+            value_of(world, kind, record, self.prop).filter(|v| !v.is_empty())
         };
-        let any = |f: &dyn Fn(&Val) -> bool| values.iter().flatten().any(f);
-        let eq = |a: &Val, b: &Val| a.cmp(b) == Some(Ordering::Equal);
+        if direct.is_none() && raw.is_none() {
+            return matches!(self.op, Op::NotHas | Op::Neq | Op::NotIn | Op::NotContains);
+        }
+        if let Op::Contains | Op::NotContains = self.op {
+            let lowered = raw.as_deref().unwrap_or("").to_lowercase();
+            return contains_token(&lowered, &self.tokens[0]) == (self.op == Op::Contains);
+        }
+        // One value, or several for checkbox enumerations; only the latter needs a vector.
+        let mut several: Vec<Seen<'_>> = Vec::new();
+        let one: Option<Seen<'_>> = match (direct, raw.as_deref()) {
+            (Some(d), _) => Some(d),
+            (None, Some(text)) if self.multi => {
+                several.extend(text.split(';').filter_map(|v| seen(self.kind, v)));
+                None
+            }
+            (None, Some(text)) => seen(self.kind, text),
+            (None, None) => None,
+        };
+        let values: &[Seen<'_>] = match &one {
+            Some(v) => std::slice::from_ref(v),
+            None => &several,
+        };
+        let any = |f: &dyn Fn(&Seen<'_>) -> bool| values.iter().any(f);
+        let is = |v: &Seen<'_>, o: &Val, wanted: &[Ordering]| v.cmp(o).is_some_and(|c| wanted.contains(&c));
+        use Ordering::{Equal, Greater, Less};
         match self.op {
             Op::Has => true,
             Op::NotHas => false,
-            Op::Eq => any(&|v| eq(v, &self.operands[0])),
-            Op::Neq => !any(&|v| eq(v, &self.operands[0])),
-            Op::Lt => any(&|v| v.cmp(&self.operands[0]) == Some(Ordering::Less)),
-            Op::Lte => any(&|v| matches!(v.cmp(&self.operands[0]), Some(Ordering::Less | Ordering::Equal))),
-            Op::Gt => any(&|v| v.cmp(&self.operands[0]) == Some(Ordering::Greater)),
-            Op::Gte => any(&|v| matches!(v.cmp(&self.operands[0]), Some(Ordering::Greater | Ordering::Equal))),
-            Op::Between => any(&|v| {
-                matches!(v.cmp(&self.operands[0]), Some(Ordering::Greater | Ordering::Equal))
-                    && matches!(v.cmp(&self.operands[1]), Some(Ordering::Less | Ordering::Equal))
-            }),
-            Op::In => any(&|v| self.operands.iter().any(|o| eq(v, o))),
-            Op::NotIn => !any(&|v| self.operands.iter().any(|o| eq(v, o))),
-            Op::Contains => contains_token(&lowered, &self.tokens[0]),
-            Op::NotContains => !contains_token(&lowered, &self.tokens[0]),
+            Op::Eq => any(&|v| is(v, &self.operands[0], &[Equal])),
+            Op::Neq => !any(&|v| is(v, &self.operands[0], &[Equal])),
+            Op::Lt => any(&|v| is(v, &self.operands[0], &[Less])),
+            Op::Lte => any(&|v| is(v, &self.operands[0], &[Less, Equal])),
+            Op::Gt => any(&|v| is(v, &self.operands[0], &[Greater])),
+            Op::Gte => any(&|v| is(v, &self.operands[0], &[Greater, Equal])),
+            Op::Between => {
+                any(&|v| is(v, &self.operands[0], &[Greater, Equal]) && is(v, &self.operands[1], &[Less, Equal]))
+            }
+            Op::In => any(&|v| self.operands.iter().any(|o| is(v, o, &[Equal]))),
+            Op::NotIn => !any(&|v| self.operands.iter().any(|o| is(v, o, &[Equal]))),
+            Op::Contains | Op::NotContains => false,
         }
     }
 }
@@ -385,119 +436,153 @@ fn compare(a: &Key, b: &Key, descending: bool) -> Ordering {
     }
 }
 
-/// Bounds on one indexed property implied by the filters (when there is a single group).
-fn bounds(query: &Query, prop: PropId) -> (Bound<i128>, Bound<i128>) {
-    let mut lo: Bound<i128> = Bound::Unbounded;
-    let mut hi: Bound<i128> = Bound::Unbounded;
-    if query.groups.len() != 1 {
-        return (lo, hi);
+/// The range of one indexed property the filters allow, as `[lo, hi)` in its integer units,
+/// and whether that range is the whole query (a single group of range filters on that property
+/// only, no free text): then the index alone answers it.
+fn range_of(query: &Query, prop: PropId) -> (i128, i128, bool) {
+    let (mut lo, mut hi) = (i128::MIN, i128::MAX);
+    if query.groups.len() > 1 {
+        return (lo, hi, false);
     }
-    let tighten_lo = |lo: &mut Bound<i128>, b: Bound<i128>| {
-        let better = match (&*lo, &b) {
-            (Bound::Unbounded, _) => true,
-            (Bound::Included(a) | Bound::Excluded(a), Bound::Included(c) | Bound::Excluded(c)) => c > a,
-            _ => false,
-        };
-        if better {
-            *lo = b;
-        }
-    };
-    let tighten_hi = |hi: &mut Bound<i128>, b: Bound<i128>| {
-        let better = match (&*hi, &b) {
-            (Bound::Unbounded, _) => true,
-            (Bound::Included(a) | Bound::Excluded(a), Bound::Included(c) | Bound::Excluded(c)) => c < a,
-            _ => false,
-        };
-        if better {
-            *hi = b;
-        }
-    };
-    for f in query.groups[0].iter().filter(|f| f.prop == prop) {
-        let n = |v: &Val| match v {
-            Val::Num(x) => Some(x.floor() as i128),
+    let mut exact = query.terms.is_empty();
+    for f in query.groups.iter().flatten() {
+        let int = |v: &Val| match v {
+            Val::Num(x) if x.fract() == 0.0 => Some(*x as i128),
             Val::Time(t) => Some(i128::from(*t)),
-            Val::Text(_) => None,
+            _ => None,
         };
-        // Ranges are widened by one unit where a fractional operand could round: the filter
-        // itself still decides each record, the bound only limits which records are looked at.
-        match (f.op, f.operands.first().and_then(n)) {
-            (Op::Gt | Op::Gte, Some(v)) => tighten_lo(&mut lo, Bound::Included(v)),
-            (Op::Lt | Op::Lte, Some(v)) => tighten_hi(&mut hi, Bound::Included(v + 1)),
+        let first = f.operands.first().and_then(int);
+        let second = f.operands.get(1).and_then(int);
+        if f.prop != prop {
+            exact = false;
+            continue;
+        }
+        match (f.op, first) {
+            (Op::Gt, Some(v)) => lo = lo.max(v + 1),
+            (Op::Gte, Some(v)) => lo = lo.max(v),
+            (Op::Lt, Some(v)) => hi = hi.min(v),
+            (Op::Lte, Some(v)) => hi = hi.min(v + 1),
             (Op::Eq, Some(v)) => {
-                tighten_lo(&mut lo, Bound::Included(v));
-                tighten_hi(&mut hi, Bound::Included(v + 1));
+                lo = lo.max(v);
+                hi = hi.min(v + 1);
             }
-            (Op::Between, Some(v)) => {
-                tighten_lo(&mut lo, Bound::Included(v));
-                if let Some(h) = f.operands.get(1).and_then(n) {
-                    tighten_hi(&mut hi, Bound::Included(h + 1));
+            (Op::Between, Some(v)) if second.is_some() => {
+                lo = lo.max(v);
+                hi = hi.min(second.unwrap_or(v) + 1);
+            }
+            // Anything else on the property (IN, HAS_PROPERTY, a fractional bound...) is left to
+            // the filter itself, record by record.
+            _ => exact = false,
+        }
+    }
+    (lo, hi, exact)
+}
+
+/// `[lo, hi)` of an index as ranks.
+fn ranks(world: &World, kind: ObjectKind, order: Order, lo: i128, hi: i128) -> (usize, usize) {
+    let store = world.store(kind);
+    match order {
+        Order::Id => {
+            let set = store.id_index();
+            let rank = |v: i128| {
+                if v == i128::MAX {
+                    set.len()
+                } else {
+                    set.rank(&(v.clamp(0, i128::from(u64::MAX)) as u64))
                 }
-            }
-            _ => {}
+            };
+            (rank(lo), rank(hi))
         }
-    }
-    (lo, hi)
-}
-
-fn clamp_u64(b: Bound<i128>) -> Bound<u64> {
-    match b {
-        Bound::Unbounded => Bound::Unbounded,
-        Bound::Included(v) | Bound::Excluded(v) => Bound::Included(v.clamp(0, i128::from(u64::MAX)) as u64),
-    }
-}
-
-fn clamp_ms(b: Bound<i128>, id: u64) -> Bound<(Millis, u64)> {
-    match b {
-        Bound::Unbounded => Bound::Unbounded,
-        Bound::Included(v) | Bound::Excluded(v) => {
-            Bound::Included((v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64, id))
+        _ => {
+            let set = store.modified_index();
+            let rank = |v: i128| {
+                if v == i128::MAX {
+                    set.len()
+                } else {
+                    set.rank(&(v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64, 0))
+                }
+            };
+            (rank(lo), rank(hi))
         }
     }
 }
 
-/// The matching records in order: index walk merged with the versions search sees of records
-/// with writes in flight.
-fn matches<'w>(
+/// The records at ranks `[from, to)` of an index, ascending or descending, lazily.
+fn by_rank<'w>(
+    world: &'w World,
+    kind: ObjectKind,
+    order: Order,
+    from: usize,
+    to: usize,
+    descending: bool,
+) -> Box<dyn Iterator<Item = &'w Record> + 'w> {
+    let store = world.store(kind);
+    let ids: Box<dyn Iterator<Item = u64> + 'w> = match (order, descending) {
+        (Order::Id, false) => Box::new(store.id_index().range_by_rank(from, to)),
+        (Order::Id, true) => Box::new(store.id_index().range_by_rank_rev(from, to)),
+        (_, false) => Box::new(store.modified_index().range_by_rank(from, to).map(|(_, id)| id)),
+        (_, true) => Box::new(store.modified_index().range_by_rank_rev(from, to).map(|(_, id)| id)),
+    };
+    Box::new(ids.filter_map(move |id| store.get(id)))
+}
+
+/// Runs a query: the total number of matches and the page `[offset, offset + take)`.
+///
+/// A query that is only a range on the index it is sorted by (the incremental-sync shape) is
+/// answered from the index's ranks: O(log n + page). Other queries walk the candidate range,
+/// evaluating every filter. Records with writes in flight are matched as search last saw them.
+#[allow(clippy::too_many_arguments)]
+fn run<'w>(
     world: &'w World,
     kind: ObjectKind,
     query: &Query,
     order: Order,
     descending: bool,
+    offset: usize,
+    take: usize,
     now: Millis,
-) -> Vec<&'w Record> {
+) -> (usize, Vec<&'w Record>) {
     let store = world.store(kind);
     let stale: HashMap<u64, Option<&Record>> = store.shadow.stale(now).collect();
     let visible = |r: &&Record| !stale.contains_key(&r.id) && query.matches(world, kind, r);
-    let mut primary: Vec<&Record> = match order {
-        Order::Id => {
-            let (lo, hi) = bounds(query, world.schema(kind).builtin_id("hs_object_id"));
-            let (lo, hi) = (
-                clamp_u64(lo),
-                match clamp_u64(hi) {
-                    Bound::Included(h) => Bound::Excluded(h),
-                    other => other,
-                },
-            );
-            let range = store.live_range((lo, hi));
-            if descending {
-                range.rev().filter(visible).collect()
+    let candidates: Box<dyn Iterator<Item = &Record>> = match order {
+        Order::Id | Order::Modified => {
+            let prop = world.schema(kind).builtin_id(if order == Order::Id {
+                "hs_object_id"
             } else {
-                range.filter(visible).collect()
+                kind.modified_property()
+            });
+            let (lo, hi, exact) = range_of(query, prop);
+            let (lo_rank, hi_rank) = ranks(world, kind, order, lo, hi);
+            if exact && stale.is_empty() {
+                let total = hi_rank.saturating_sub(lo_rank);
+                let (from, to) = if descending {
+                    let end = hi_rank.saturating_sub(offset).max(lo_rank);
+                    (end.saturating_sub(take).max(lo_rank), end)
+                } else {
+                    let start = (lo_rank + offset).min(hi_rank);
+                    (start, (start + take).min(hi_rank))
+                };
+                return (total, by_rank(world, kind, order, from, to, descending).collect());
             }
-        }
-        Order::Modified => {
-            let (lo, hi) = bounds(query, world.schema(kind).builtin_id(kind.modified_property()));
-            let range = store.by_modified((
-                clamp_ms(lo, 0),
-                match clamp_ms(hi, 0) {
-                    Bound::Included(h) => Bound::Excluded(h),
-                    other => other,
-                },
-            ));
-            if descending {
-                range.rev().filter(visible).collect()
+            if order == Order::Id {
+                // Walking the id-ordered map directly spares a lookup per candidate.
+                let clamp = |v: i128| v.clamp(0, i128::from(u64::MAX)) as u64;
+                let range = (
+                    std::ops::Bound::Included(clamp(lo)),
+                    if hi == i128::MAX {
+                        std::ops::Bound::Unbounded
+                    } else {
+                        std::ops::Bound::Excluded(clamp(hi))
+                    },
+                );
+                if descending {
+                    Box::new(store.live_range(range).rev())
+                } else {
+                    Box::new(store.live_range(range))
+                }
             } else {
-                range.filter(visible).collect()
+                by_rank(world, kind, order, lo_rank, hi_rank, descending)
             }
         }
         Order::Prop(..) => {
@@ -507,12 +592,21 @@ fn matches<'w>(
                 .map(|r| (key_of(world, kind, r, order), r))
                 .collect();
             all.sort_by(|a, b| compare(&a.0, &b.0, descending));
-            all.into_iter().map(|(_, r)| r).collect()
+            Box::new(all.into_iter().map(|(_, r)| r))
         }
     };
     if stale.is_empty() {
-        return primary;
+        let mut total = 0;
+        let mut page = Vec::with_capacity(take.min(SEARCH_MAX));
+        for r in candidates.filter(visible) {
+            if total >= offset && page.len() < take {
+                page.push(r);
+            }
+            total += 1;
+        }
+        return (total, page);
     }
+    let primary: Vec<&Record> = candidates.filter(visible).collect();
     let mut late: Vec<(Key, &Record)> = stale
         .values()
         .flatten()
@@ -522,20 +616,16 @@ fn matches<'w>(
     late.sort_by(|a, b| compare(&a.0, &b.0, descending));
     let mut merged = Vec::with_capacity(primary.len() + late.len());
     let mut late = late.into_iter().peekable();
-    for r in primary.drain(..) {
+    for r in primary {
         let k = key_of(world, kind, r, order);
-        while late
-            .peek()
-            .is_some_and(|(lk, _)| compare(lk, &k, descending) == Ordering::Less)
-        {
-            if let Some((_, lr)) = late.next() {
-                merged.push(lr);
-            }
+        while let Some((_, lr)) = late.next_if(|(lk, _)| compare(lk, &k, descending) == Ordering::Less) {
+            merged.push(lr);
         }
         merged.push(r);
     }
     merged.extend(late.map(|(_, r)| r));
-    merged
+    let total = merged.len();
+    (total, merged.into_iter().skip(offset).take(take).collect())
 }
 
 fn parse_after(after: &Option<Value>) -> Result<usize, ApiError> {
@@ -668,10 +758,17 @@ pub async fn search(
             (order, desc)
         }
     };
-    let found = matches(&world, kind, &query, order, descending, ctx.now_ms);
-    let total = found.len();
     let room = cap.map_or(usize::MAX, |c| c - offset);
-    let page: Vec<&Record> = found.iter().skip(offset).take(limit.min(room)).copied().collect();
+    let (total, page) = run(
+        &world,
+        kind,
+        &query,
+        order,
+        descending,
+        offset,
+        limit.min(room),
+        ctx.now_ms,
+    );
     let spec = ReadSpec::new(schema, kind, &body.properties, &[], &[]);
     let results: Vec<Value> = page.iter().map(|r| render_object(&world, kind, r, &spec)).collect();
     let next = offset + page.len();

@@ -8,8 +8,9 @@
 
 use super::clock::Millis;
 use super::lag::SearchShadow;
+use super::ranked::RankedSet;
 use super::record::{ObjectKind, PropId, Record};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// The records of one object type.
 #[derive(Debug)]
@@ -18,7 +19,8 @@ pub struct ObjectStore {
     pub kind: ObjectKind,
     live: BTreeMap<u64, Record>,
     archived: BTreeMap<u64, Record>,
-    by_modified: BTreeSet<(Millis, u64)>,
+    by_id: RankedSet<u64>,
+    by_modified: RankedSet<(Millis, u64)>,
     unique_prop: Option<PropId>,
     unique: HashMap<String, u64>,
     merged_into: HashMap<u64, u64>,
@@ -35,7 +37,8 @@ impl ObjectStore {
             kind,
             live: BTreeMap::new(),
             archived: BTreeMap::new(),
-            by_modified: BTreeSet::new(),
+            by_id: RankedSet::new(),
+            by_modified: RankedSet::new(),
             unique_prop,
             unique: HashMap::new(),
             merged_into: HashMap::new(),
@@ -131,12 +134,14 @@ impl ObjectStore {
         self.archived.range(from..).map(|(_, r)| r)
     }
 
-    /// Live records in `(updatedAt, id)` order within bounds.
-    pub fn by_modified(
-        &self,
-        range: impl std::ops::RangeBounds<(Millis, u64)>,
-    ) -> impl DoubleEndedIterator<Item = &Record> {
-        self.by_modified.range(range).filter_map(|(_, id)| self.live.get(id))
+    /// Live ids, ordered, with rank and select.
+    pub fn id_index(&self) -> &RankedSet<u64> {
+        &self.by_id
+    }
+
+    /// Live `(updatedAt, id)` pairs, ordered, with rank and select.
+    pub fn modified_index(&self) -> &RankedSet<(Millis, u64)> {
+        &self.by_modified
     }
 
     /// Every live record, in id order.
@@ -171,6 +176,7 @@ impl ObjectStore {
         self.next_id = self.next_id.max(record.id + 1);
         self.index_unique(&record);
         self.by_modified.insert((record.updated_ms, record.id));
+        self.by_id.insert(record.id);
         self.live.insert(record.id, record);
     }
 
@@ -206,6 +212,7 @@ impl ObjectStore {
             return false;
         };
         self.by_modified.remove(&(record.updated_ms, id));
+        self.by_id.remove(&id);
         self.unindex_unique(&record);
         if lag > 0 {
             self.shadow.prune(now);
@@ -223,6 +230,7 @@ impl ObjectStore {
     pub fn merge_away(&mut self, merged: u64, survivor: u64, now: Millis, lag: Millis) -> Option<Record> {
         let record = self.live.remove(&merged)?;
         self.by_modified.remove(&(record.updated_ms, merged));
+        self.by_id.remove(&merged);
         self.unindex_unique(&record);
         if lag > 0 {
             self.shadow.prune(now);

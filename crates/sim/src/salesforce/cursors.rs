@@ -8,6 +8,7 @@
 
 use super::ids::IdAllocator;
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 /// Open cursors per user.
 pub const MAX_OPEN: usize = 10;
@@ -22,8 +23,8 @@ pub struct Cursor {
     pub table: usize,
     /// Selected columns.
     pub columns: Vec<usize>,
-    /// All result rows, in order.
-    pub rows: Vec<u32>,
+    /// All result rows, in order (shared: a page takes a cheap handle, not a copy).
+    pub rows: Arc<[u32]>,
     /// Records per page.
     pub batch: usize,
     /// Last use.
@@ -99,7 +100,7 @@ mod tests {
         Cursor {
             table: 0,
             columns: vec![],
-            rows: vec![1, 2, 3],
+            rows: Arc::from(vec![1, 2, 3]),
             batch: 200,
             touched_ms: at,
         }

@@ -23,7 +23,7 @@ use super::time::{self, stamp_of};
 use super::value::{Val, coerce};
 use crate::scenario::{ActivitySpec, LeadSpec, OpportunitySpec, PersonSpec, SalesforcePersonSpec, Scenario};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// What loading produced.
@@ -84,6 +84,7 @@ pub fn build(scenario: &Scenario, now_ms: i64) -> Result<(Org, LoadReport), SimE
     let mut loader = Loader {
         org,
         report: LoadReport::default(),
+        interned: HashSet::new(),
         owners: HashMap::new(),
         campaigns: HashMap::new(),
         accounts: HashMap::new(),
@@ -199,13 +200,48 @@ fn implied_fields(scenario: &Scenario) -> Result<BTreeMap<String, Vec<FieldDef>>
 struct Loader {
     org: Org,
     report: LoadReport,
+    /// One shared copy of each low-cardinality text value (statuses, sources, subjects...):
+    /// a million leads then hold pointers to a handful of strings instead of millions of copies.
+    interned: HashSet<Arc<str>>,
     owners: HashMap<String, SfId>,
     campaigns: HashMap<String, SfId>,
     accounts: HashMap<String, SfId>,
     now_ms: i64,
 }
 
+/// Text fields whose values repeat across many records.
+const REPEATED_TEXT: &[&str] = &[
+    "Company",
+    "Country",
+    "MailingCountry",
+    "BillingCountry",
+    "City",
+    "Title",
+    "CallDisposition",
+];
+
 impl Loader {
+    /// Appends a row, sharing repeated text values.
+    fn seed(&mut self, table: usize, mut vals: Vec<Val>) -> (u32, SfId) {
+        let schema = Arc::clone(self.org.object(table));
+        for (field, val) in schema.fields.iter().zip(vals.iter_mut()) {
+            let repeated = matches!(
+                field.kind,
+                FieldType::Picklist | FieldType::Combobox | FieldType::AnyType
+            ) || REPEATED_TEXT.contains(&field.name.as_str())
+                || field.name.ends_with("_Reason__c");
+            if let (true, Val::Str(s)) = (repeated, &*val) {
+                match self.interned.get(s.as_ref()) {
+                    Some(shared) => *val = Val::Str(Arc::clone(shared)),
+                    None => {
+                        self.interned.insert(Arc::clone(s));
+                    }
+                }
+            }
+        }
+        self.org.seed(table, vals)
+    }
+
     fn table(&self, object: &str) -> usize {
         self.org.std_table(object)
     }
@@ -315,7 +351,7 @@ impl Loader {
                 time::truncate_to_second(created),
                 self.owner(marketer.as_ref()),
             );
-            let (_, id) = self.org.seed(table, vals);
+            let (_, id) = self.seed(table, vals);
             self.campaigns.insert(campaign.key.clone(), id);
         }
     }
@@ -402,7 +438,7 @@ impl Loader {
         );
         set(&schema, &mut vals, "OwnerId", Val::Id(owner));
         derive::stamp_created(&schema, &mut vals, stamp_of(&at), owner);
-        let (_, id) = self.org.seed(table, vals);
+        let (_, id) = self.seed(table, vals);
         self.accounts.insert(name, id);
         id
     }
@@ -459,7 +495,7 @@ impl Loader {
             // Converting a lead into an existing contact updates the contact.
             derive::stamp_modified(&schema, &mut vals, stamp_of(&converted), owner);
         }
-        Ok(self.org.seed(table, vals).1)
+        Ok(self.seed(table, vals).1)
     }
 
     fn opportunity(
@@ -554,11 +590,11 @@ impl Loader {
         if last > created {
             derive::stamp_modified(&schema, &mut vals, last, owner);
         }
-        let (_, id) = self.org.seed(table, vals);
+        let (_, id) = self.seed(table, vals);
         let history_table = self.table("OpportunityHistory");
         for mut row in history {
             derive::set(self.org.object(history_table), &mut row, "OpportunityId", Val::Id(id));
-            self.org.seed(history_table, row);
+            self.seed(history_table, row);
         }
         if let Some(contact) = contact {
             let role_schema = self.schema("OpportunityContactRole");
@@ -569,7 +605,7 @@ impl Loader {
             set(&role_schema, &mut role, "IsPrimary", Val::Bool(true));
             derive::stamp_created(&role_schema, &mut role, created, owner);
             let t = self.table("OpportunityContactRole");
-            self.org.seed(t, role);
+            self.seed(t, role);
         }
         Ok(id)
     }
@@ -684,14 +720,14 @@ impl Loader {
             set(&schema, &mut vals, "IsDeleted", Val::Bool(true));
             derive::stamp_modified(&schema, &mut vals, at, owner);
         }
-        let (row, id) = self.org.seed(table, vals);
+        let (row, id) = self.seed(table, vals);
         if let Some(at) = deleted {
             self.org.seed_deleted(table, row, at);
         }
         let history_table = self.table("LeadHistory");
         for (field, old, new, at) in history {
             let row = derive::lead_history(&self.org, id, &field, old, new, at, owner);
-            self.org.seed(history_table, row);
+            self.seed(history_table, row);
         }
         Ok(id)
     }
@@ -762,7 +798,7 @@ impl Loader {
         if let Some(moved) = moved_at {
             derive::stamp_modified(&schema, &mut vals, moved, self.org.api_user);
         }
-        self.org.seed(table, vals);
+        self.seed(table, vals);
     }
 
     fn member(
@@ -814,7 +850,7 @@ impl Loader {
         if let Some(last) = last {
             derive::stamp_modified(&schema, &mut vals, last, self.org.api_user);
         }
-        self.org.seed(table, vals);
+        self.seed(table, vals);
     }
 
     /// Sets fields from a scenario `fields` map, dropping values their type cannot hold.

@@ -107,7 +107,7 @@ fn run(sim: &Shared, version: &str, headers: &HeaderMap, raw: Option<&str>, all:
     } else {
         exec::Visibility::Live
     };
-    let rows = exec::run(&org, &compiled, visibility);
+    let rows: Arc<[u32]> = exec::run(&org, &compiled, visibility).into();
     if compiled.count {
         return raw_json_response(
             StatusCode::OK,
@@ -121,7 +121,7 @@ fn run(sim: &Shared, version: &str, headers: &HeaderMap, raw: Option<&str>, all:
         let cursor = Cursor {
             table: compiled.table,
             columns: compiled.select.clone(),
-            rows: rows.clone(),
+            rows: Arc::clone(&rows),
             batch,
             touched_ms: sim.clock.now_ms(),
         };

@@ -145,19 +145,9 @@ pub async fn updated(
         return ApiError::not_found().into_response();
     };
     let t = &org.tables[table];
-    let mut rows: Vec<u32> = match t.schema.sys.system_modstamp {
-        Some(_) => t
-            .modstamp_range(std::ops::Bound::Included(start), std::ops::Bound::Excluded(covered))
-            .collect(),
-        None => {
-            let Some(c) = t.schema.sys.created_date else {
-                return ApiError::not_found().into_response();
-            };
-            (0..t.len() as u32)
-                .filter(|r| t.get(*r, c).as_ms().is_some_and(|ms| ms >= start && ms < covered))
-                .collect()
-        }
-    };
+    let mut rows: Vec<u32> = t
+        .modstamp_range(std::ops::Bound::Included(start), std::ops::Bound::Excluded(covered))
+        .collect();
     rows.retain(|r| !org.is_deleted(table, *r));
     if rows.len() > MAX_IDS {
         return too_many();

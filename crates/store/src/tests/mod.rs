@@ -6,4 +6,5 @@ mod open_tests;
 mod outbox_tests;
 mod page_tests;
 mod quarantine_tests;
+mod reconcile_tests;
 mod status_tests;

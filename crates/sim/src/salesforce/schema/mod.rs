@@ -8,7 +8,30 @@ pub mod custom;
 pub mod standard;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+
+/// FNV-1a: field names are short and trusted, and `column` is on every hot path (loading a
+/// million rows looks fields up tens of millions of times), where SipHash dominated.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A map from field names to columns.
+type FieldMap = HashMap<String, usize, BuildHasherDefault<Fnv>>;
 
 /// A field's data type, spelled as `describe` spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,6 +314,9 @@ pub struct SystemColumns {
     pub system_modstamp: Option<usize>,
     /// `MasterRecordId`, on mergeable objects.
     pub master_record: Option<usize>,
+    /// The date-time the table is indexed by: `SystemModstamp`, or `CreatedDate` on objects
+    /// without one (history rows, which never change).
+    pub time_index: Option<usize>,
 }
 
 /// One sObject type.
@@ -315,9 +341,9 @@ pub struct ObjectSchema {
     /// Fields in describe order; `Id` first.
     pub fields: Vec<FieldDef>,
     /// Lower-cased name → column.
-    by_name: HashMap<String, usize>,
+    by_name: FieldMap,
     /// Exact API name → column (the common case, looked up without allocating).
-    by_exact: HashMap<String, usize>,
+    by_exact: FieldMap,
     /// System field columns.
     pub sys: SystemColumns,
 }
@@ -335,8 +361,8 @@ impl ObjectSchema {
             deletable: true,
             replicateable: true,
             fields,
-            by_name: HashMap::new(),
-            by_exact: HashMap::new(),
+            by_name: FieldMap::default(),
+            by_exact: FieldMap::default(),
             sys: SystemColumns::default(),
         };
         schema.reindex();
@@ -371,6 +397,7 @@ impl ObjectSchema {
             .map(|(i, f)| (f.name.clone(), i))
             .collect();
         let col = |n: &str| self.by_name.get(&n.to_ascii_lowercase()).copied();
+        let (system_modstamp, created_date) = (col("SystemModstamp"), col("CreatedDate"));
         self.sys = SystemColumns {
             id: 0,
             is_deleted: col("IsDeleted"),
@@ -380,6 +407,7 @@ impl ObjectSchema {
             last_modified_by: col("LastModifiedById"),
             system_modstamp: col("SystemModstamp"),
             master_record: col("MasterRecordId"),
+            time_index: system_modstamp.or(created_date),
         };
     }
 

@@ -105,11 +105,20 @@ fn cmp_ci(a: &str, b: &str) -> Ordering {
 
 /// SOQL `LIKE`: `%` any run, `_` one character, case-insensitive; the pattern is lower-cased.
 pub fn like(value: &str, pat: &[PatItem]) -> bool {
+    if value.is_ascii() {
+        // The common case, without allocating: scans run this for every row.
+        let bytes = value.as_bytes();
+        return like_chars(bytes.len(), |i| char::from(bytes[i].to_ascii_lowercase()), pat);
+    }
     let text: Vec<char> = value.chars().flat_map(char::to_lowercase).collect();
-    // Greedy matching with one backtrack point for the last `%`: linear in practice.
+    like_chars(text.len(), |i| text[i], pat)
+}
+
+/// Greedy wildcard matching with one backtrack point for the last `%`: linear in practice.
+fn like_chars(len: usize, at: impl Fn(usize) -> char, pat: &[PatItem]) -> bool {
     let (mut t, mut p) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
+    while t < len {
         match pat.get(p) {
             Some(PatItem::Any) => {
                 star = Some((p, t));
@@ -119,7 +128,7 @@ pub fn like(value: &str, pat: &[PatItem]) -> bool {
                 t += 1;
                 p += 1;
             }
-            Some(PatItem::Char(c)) if *c == text[t] => {
+            Some(PatItem::Char(c)) if *c == at(t) => {
                 t += 1;
                 p += 1;
             }

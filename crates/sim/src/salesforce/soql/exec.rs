@@ -5,7 +5,9 @@
 //! `SystemModstamp` and `Id` are derived from the condition (AND narrows, OR widens), so the
 //! incremental cursor `SystemModstamp > :ts OR (SystemModstamp = :ts AND Id > :id)` reads only
 //! rows at or after `:ts`, already in `ORDER BY SystemModstamp, Id` order: with a LIMIT the scan
-//! stops after the page. Other orders collect the matches and sort them stably.
+//! stops after the page. Other orders collect the matches and sort them (ties in id order, so
+//! the result does not depend on the access path); with a LIMIT only the first rows are sorted.
+//! Objects without a `SystemModstamp` (history) are indexed by `CreatedDate` instead.
 
 use super::compile::{Compiled, Operand, Pred};
 use super::eval;
@@ -46,8 +48,18 @@ pub fn run(org: &Org, q: &Compiled, visibility: Visibility) -> Vec<u32> {
         }
         (_, None) => {
             let mut rows: Vec<u32> = candidates(table, &path, false).filter(|r| matches(*r)).collect();
-            if !q.order.is_empty() {
-                rows.sort_by(|a, b| eval::order_rows(&q.order, &table.row(*a).vals, &table.row(*b).vals));
+            // Ties fall back to id order, so the result does not depend on the access path.
+            let order =
+                |a: &u32, b: &u32| eval::order_rows(&q.order, &table.row(*a).vals, &table.row(*b).vals).then(a.cmp(b));
+            match wanted {
+                // ORDER BY ... LIMIT k: select the first k, then sort only those.
+                Some(k) if k > 0 && k < rows.len() / 2 => {
+                    rows.select_nth_unstable_by(k - 1, order);
+                    rows.truncate(k);
+                    rows.sort_unstable_by(order);
+                }
+                Some(0) => rows.clear(),
+                _ => rows.sort_unstable_by(order),
             }
             rows
         }
@@ -79,7 +91,7 @@ fn choose(table: &Table, q: &Compiled) -> Path {
         rows.dedup();
         return Path::Ids(rows);
     }
-    let modstamp = table.schema.sys.system_modstamp;
+    let modstamp = table.schema.sys.time_index;
     let ms_bounds = match (&q.pred, modstamp) {
         (Some(p), Some(col)) => bounds(p, col, &|o| match o {
             Operand::DateTime(ms) => Some(*ms),
@@ -117,7 +129,7 @@ fn choose(table: &Table, q: &Compiled) -> Path {
 fn presorted(table: &Table, q: &Compiled, path: &Path) -> Option<bool> {
     let id = table.schema.sys.id;
     let natural: Vec<usize> = match path {
-        Path::Modstamp(..) => table.schema.sys.system_modstamp.into_iter().chain([id]).collect(),
+        Path::Modstamp(..) => table.schema.sys.time_index.into_iter().chain([id]).collect(),
         Path::Ids(_) | Path::IdRange(..) => vec![id],
     };
     if q.order.is_empty() {

@@ -2,7 +2,8 @@
 //!
 //! State: rows in id order (ids are allocated in increasing order and rows are only appended, so
 //! the row vector doubles as the id index and `Id > x` is a binary search); a
-//! `(SystemModstamp, row)` B-tree so incremental queries touch only the rows they return; a
+//! `(SystemModstamp, row)` B-tree (`CreatedDate` for history objects, which have no modstamp) so
+//! incremental queries touch only the rows they return; a
 //! value → rows map per External ID or Unique field; and the recycle bin (row → deletion time).
 //! Rows are never removed: deleted rows stay (IsDeleted) and rows older than the retention window
 //! are treated as purged by readers.
@@ -106,7 +107,8 @@ impl Table {
         self.deleted_at.get(&row).is_some_and(|at| *at < horizon)
     }
 
-    /// Rows by `(SystemModstamp, Id)` within the bounds on the modstamp.
+    /// Rows by `(SystemModstamp, Id)` within the bounds on the modstamp (`CreatedDate` on objects
+    /// without a `SystemModstamp`).
     pub fn modstamp_range(&self, lo: Bound<i64>, hi: Bound<i64>) -> impl DoubleEndedIterator<Item = u32> + '_ {
         let lo = match lo {
             Bound::Included(ms) => Bound::Included((ms, 0)),
@@ -168,7 +170,7 @@ impl Table {
     }
 
     fn index(&mut self, row: u32, vals: &[Val], add: bool) {
-        if let Some(col) = self.schema.sys.system_modstamp
+        if let Some(col) = self.schema.sys.time_index
             && let Some(ms) = vals[col].as_ms()
         {
             if add {
