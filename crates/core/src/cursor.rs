@@ -69,6 +69,12 @@ pub trait Checkpoint: Serialize + DeserializeOwned + Clone + fmt::Debug + Send +
     /// True when `self` is the same position as `previous` or later. Positions are compared in the
     /// source's order, e.g. `(SystemModstamp, Id)`; an initial sync is before any incremental position.
     fn is_at_or_after(&self, previous: &Self) -> bool;
+
+    /// How far through time the position is (the modification time reached), when the cursor
+    /// knows. A backfill turns it into a share of its `--since..--until` range, and an ETA.
+    fn position_time(&self) -> Option<crate::Timestamp> {
+        None
+    }
 }
 
 /// Why a cursor could not be loaded or advanced.

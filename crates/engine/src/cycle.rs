@@ -252,6 +252,31 @@ impl Engine {
         }
     }
 
+    /// Writes a finished cycle into the run log (what `closedloop status` lists). A failure to
+    /// record is logged, not fatal: the cycle's data is already committed.
+    pub async fn record(&self, report: &CycleReport, started_at: Timestamp) {
+        use closedloop_store::RunStatus;
+        let status = if report.has_errors() {
+            RunStatus::Failed
+        } else {
+            RunStatus::Ok
+        };
+        let summary = serde_json::to_value(report).unwrap_or_default();
+        let error = report.errors.first().cloned().or_else(|| {
+            report.streams.iter().find_map(|s| match s {
+                StreamResult::Failed { error, kind, .. } if kind != "quota_exhausted" => Some(error.clone()),
+                _ => None,
+            })
+        });
+        if let Err(e) = self
+            .store
+            .record_run("cycle", started_at, status, &summary, error.as_deref())
+            .await
+        {
+            tracing::warn!(error = %e, "cannot record the cycle in the run log");
+        }
+    }
+
     /// Marks the streams whose names start with `prefix` as due now (a webhook asked for them).
     pub fn trigger(&mut self, prefix: &str) {
         let now = Instant::now();
@@ -283,6 +308,7 @@ impl Engine {
                 .collect();
             let mut report = CycleReport::default();
             let started = Instant::now();
+            let started_at = chrono::Utc::now();
             let mut more_waiting = false;
             for (i, r) in self
                 .pull(
@@ -320,6 +346,7 @@ impl Engine {
             }
             report.seconds = started.elapsed().as_secs_f64();
             if !report.streams.is_empty() || report.reconcile.is_some() {
+                self.record(&report, started_at).await;
                 if report.has_errors() {
                     tracing::warn!(errors = ?report.errors, summary = %report.summary_line(), "cycle finished with errors");
                 } else {

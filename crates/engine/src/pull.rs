@@ -29,15 +29,15 @@ pub struct StreamOutcome {
 
 /// Called after each committed page (progress bars, log lines).
 pub trait PageObserver: Send + Sync {
-    /// A page was committed.
-    fn page_committed(&self, outcome: &StreamOutcome);
+    /// A page was committed; `position_time` is how far through time the stream's cursor is, if it knows.
+    fn page_committed(&self, outcome: &StreamOutcome, position_time: Option<closedloop_core::Timestamp>);
 }
 
 /// Observes nothing.
 pub struct NoObserver;
 
 impl PageObserver for NoObserver {
-    fn page_committed(&self, _: &StreamOutcome) {}
+    fn page_committed(&self, _: &StreamOutcome, _: Option<closedloop_core::Timestamp>) {}
 }
 
 /// Reads `stream` until it has caught up, `max_pages` pages were read, or `cancel` fires.
@@ -80,7 +80,10 @@ pub async fn drive_stream<S: PullStream>(
         metrics::counter!("closedloop_records_pulled_total", &labels)
             .increment(committed.written + committed.unchanged);
         metrics::counter!("closedloop_records_rejected_total", &labels).increment(committed.rejected);
-        observer.page_committed(&outcome);
+        observer.page_committed(
+            &outcome,
+            closedloop_core::cursor::Checkpoint::position_time(&page.cursor),
+        );
         if !page.more {
             outcome.caught_up = true;
             return Ok(outcome);

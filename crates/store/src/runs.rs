@@ -88,6 +88,33 @@ impl Store {
         Ok(())
     }
 
+    /// Records a run that already finished (a daemon turn), in one write.
+    pub async fn record_run(
+        &self,
+        kind: &str,
+        started_at: closedloop_core::Timestamp,
+        status: RunStatus,
+        summary: &serde_json::Value,
+        error: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let (started, finished) = (crate::time::to_ms(started_at), now_ms());
+        let status = status.as_str();
+        let summary = summary.to_string();
+        let id = sqlx::query_scalar!(
+            r#"INSERT INTO runs (kind, started_at, finished_at, status, summary, error) VALUES (?, ?, ?, ?, ?, ?)
+               RETURNING id AS "id!: i64""#,
+            kind,
+            started,
+            finished,
+            status,
+            summary,
+            error
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
     /// Marks runs left `running` by a process that died as `interrupted`. Call once at start-up,
     /// when this process is the only writer.
     pub async fn close_abandoned_runs(&self) -> Result<u64, StoreError> {
