@@ -4,7 +4,9 @@
 //! changing what is pulled never touches how the connector authenticates.
 
 use crate::secret::SecretRef;
+use closedloop_core::catalog::ContentKind;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// HubSpot as the marketing platform (and optionally as the CRM).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +34,12 @@ pub struct HubSpotConfig {
     /// The property group that holds the custom properties closedloop creates.
     #[serde(default = "default_property_group")]
     pub property_group: String,
+    /// What the content behind each form is, by form name or form GUID (`whitepaper`, `ebook`,
+    /// `case_study`, `demo`, `form`...). HubSpot does not record it; forms not listed are
+    /// classified from their names ("... whitepaper", "e-book", "case study", "demo"), else `form`.
+    /// A submission of a whitepaper, e-book or case-study form is a content download.
+    #[serde(default)]
+    pub content_kinds: BTreeMap<String, ContentKind>,
     /// What to pull, and how often.
     #[serde(default)]
     pub streams: HubSpotStreams,
@@ -123,6 +131,10 @@ pub struct HubSpotStreams {
     /// Campaigns, forms, owners and pipelines (reference data).
     #[serde(default = "StreamConfig::every_hour")]
     pub catalog: StreamConfig,
+    /// Deleted (archived) contacts and deals. HubSpot's search never returns archived records,
+    /// so each run reads the whole `archived=true` list: keep the interval long on large portals.
+    #[serde(default = "StreamConfig::every_hour")]
+    pub archived: StreamConfig,
 }
 
 impl Default for HubSpotStreams {
@@ -135,6 +147,7 @@ impl Default for HubSpotStreams {
             web_events: StreamConfig::every_15_minutes(),
             email_events: StreamConfig::every_15_minutes(),
             catalog: StreamConfig::every_hour(),
+            archived: StreamConfig::every_hour(),
         }
     }
 }

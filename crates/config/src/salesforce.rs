@@ -48,6 +48,10 @@ pub struct SalesforceConfig {
     /// idempotent upsert. It must exist as an External ID, Unique text field.
     #[serde(default = "default_person_id_field")]
     pub person_id_field: String,
+    /// The org's corporate currency (ISO 4217), for opportunity amounts of a single-currency org.
+    /// A multi-currency org reports each opportunity's own `CurrencyIsoCode`, which wins.
+    #[serde(default = "default_currency")]
+    pub currency: String,
     /// What to pull, and how often.
     #[serde(default)]
     pub streams: SalesforceStreams,
@@ -97,6 +101,10 @@ pub struct SalesforceStreams {
     /// Users (record owners).
     #[serde(default = "default_every_hour")]
     pub users: StreamConfig,
+    /// Lead status history (`LeadHistory` rows of `Status`): the timestamped status changes
+    /// milestones and speed to lead are derived from, with the disqualification reason.
+    #[serde(default = "default_every_5_minutes")]
+    pub lead_status_history: StreamConfig,
 }
 
 impl Default for SalesforceStreams {
@@ -108,6 +116,7 @@ impl Default for SalesforceStreams {
             activities: default_every_5_minutes(),
             campaigns: default_every_hour(),
             users: default_every_hour(),
+            lead_status_history: default_every_5_minutes(),
         }
     }
 }
@@ -126,6 +135,11 @@ pub struct RecordStream {
     /// Checked against the object's describe by `check-config --probe`.
     #[serde(default)]
     pub extra_fields: Vec<String>,
+    /// Seconds of `SystemModstamp` re-read on each incremental pull: Salesforce stamps a record
+    /// when its transaction starts, so a long transaction commits rows older than rows already
+    /// read. Re-reads are idempotent.
+    #[serde(default = "default_lookback_secs")]
+    pub lookback_secs: u64,
 }
 
 impl Default for RecordStream {
@@ -134,6 +148,7 @@ impl Default for RecordStream {
             enabled: true,
             interval_secs: default_interval_secs(),
             extra_fields: Vec::new(),
+            lookback_secs: default_lookback_secs(),
         }
     }
 }
@@ -144,18 +159,21 @@ fn yes() -> bool {
 fn default_interval_secs() -> u64 {
     300
 }
+fn default_lookback_secs() -> u64 {
+    300
+}
 fn default_every_5_minutes() -> StreamConfig {
     StreamConfig {
         enabled: true,
         interval_secs: 300,
-        lookback_secs: 0,
+        lookback_secs: default_lookback_secs(),
     }
 }
 fn default_every_hour() -> StreamConfig {
     StreamConfig {
         enabled: true,
         interval_secs: 3600,
-        lookback_secs: 0,
+        lookback_secs: default_lookback_secs(),
     }
 }
 fn default_login_url() -> String {
@@ -181,6 +199,9 @@ fn default_disqualification_field() -> Option<String> {
 }
 fn default_person_id_field() -> String {
     "Closedloop_Person_Id__c".into()
+}
+fn default_currency() -> String {
+    "USD".into()
 }
 
 /// Salesforce's default Lead statuses, plus the common "Nurturing".

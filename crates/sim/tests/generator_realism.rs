@@ -6,7 +6,7 @@
 //! here whatever the generator thinks it did. Statistical bounds are wide enough for any seed of
 //! this size and narrow enough to catch a broken model.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveTime, Utc};
 use closedloop_sim::generator::{GenerateSpec, generate};
 use closedloop_sim::scenario::{PersonSpec, Scenario};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -232,6 +232,15 @@ fn dates_are_ordered_and_inside_the_history() {
             );
             for d in &p.hubspot_deals {
                 assert!(d.stages.windows(2).all(|x| x[0].at <= x[1].at) && d.stages[0].at == d.created_at);
+                let last = d.stages.last().map(|s| (s.stage.as_str(), s.at));
+                if let Some(("closedwon" | "closedlost", at)) = last {
+                    assert_eq!(
+                        d.close_date,
+                        Some(at),
+                        "{}: a closed deal's closedate is when it closed",
+                        p.key
+                    );
+                }
             }
             let Some(sf) = &p.salesforce else { continue };
             for l in &sf.leads {
@@ -383,6 +392,15 @@ fn some_mqls_are_never_followed_up_and_speed_differs_by_rep() {
             }
         }
     }
+    // Sales works on weekdays only.
+    let weekend = s
+        .people
+        .iter()
+        .filter_map(|p| p.salesforce.as_ref())
+        .flat_map(|sf| &sf.activities)
+        .filter(|a| matches!(a.at.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun))
+        .count();
+    assert_eq!(weekend, 0, "sales activities on weekends");
     let share = never as f64 / mql_leads as f64;
     assert!(
         (0.04..0.3).contains(&share),
@@ -426,6 +444,17 @@ fn salesforce_timestamps_tie() {
     assert!(
         biggest_cleanup >= 5,
         "a clean-up closes many leads at one second, got {biggest_cleanup}"
+    );
+    // Background jobs bump many SystemModstamps to one instant, inside the history.
+    let touches = &s.salesforce.system_touches;
+    assert!(
+        touches.iter().any(|t| t.object == "Lead" && t.limit >= 20),
+        "{touches:?}"
+    );
+    assert!(touches.iter().all(|t| t.at <= end_of_history()));
+    assert!(
+        hubspot_world().salesforce.system_touches.is_empty(),
+        "no Salesforce jobs when HubSpot is the CRM"
     );
 }
 

@@ -255,6 +255,9 @@ const NEWSLETTER_CAMPAIGN: usize = 1;
 /// See [`NEWSLETTER_CAMPAIGN`].
 const NURTURE_CAMPAIGN: usize = 8;
 
+/// Records per import batch (Data Loader's default batch size).
+const IMPORT_BATCH: f64 = 200.0;
+
 /// Templates regional variants are made from when more campaigns are asked for.
 const VARIANT_BASES: [usize; 4] = [2, 4, 5, 6];
 
@@ -335,8 +338,11 @@ pub(crate) struct Campaign {
     pub country: Option<&'static str>,
     /// Its gated offer (content index).
     pub offer: Option<usize>,
-    /// For events: when the attendee list is imported (every attendee shares this instant).
+    /// For events: when the attendee list is imported. The import runs in batches of about 200
+    /// records, one second apart, and every record of a batch shares its second.
     pub import_at: Option<i64>,
+    /// How many one-second batches the import takes.
+    pub import_batches: i64,
     /// Multiplier of the chance sales ignores its leads.
     pub ignore: f64,
     /// Its webinar (content index), for webinar campaigns.
@@ -538,6 +544,7 @@ impl Catalog {
                 country: None,
                 offer: None,
                 import_at: None,
+                import_batches: 1,
                 ignore: 1.3,
                 webinar: Some(content.len()),
             });
@@ -570,6 +577,12 @@ impl Catalog {
             (Acquisition::Organic(Channel::OtherCampaigns), 2.0),
         ]);
 
+        // Size each event import to the attendees it will bring: batches of about 200.
+        let total: f64 = acquisition.iter().map(|(_, w)| w).sum();
+        for c in campaigns.iter_mut().filter(|c| c.import_at.is_some()) {
+            let expected = spec.contacts as f64 * 0.955 * c.volume / total;
+            c.import_batches = ((expected / IMPORT_BATCH).ceil() as i64).max(1);
+        }
         Catalog {
             start,
             end,
@@ -825,6 +838,7 @@ fn campaign_from_template(index: usize, start: i64, end: i64, d: &mut Draw) -> C
         country,
         offer: None,
         import_at,
+        import_batches: 1,
         ignore: t.ignore,
         webinar: None,
     }

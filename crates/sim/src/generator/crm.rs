@@ -10,7 +10,7 @@
 
 use super::catalog::Catalog;
 use super::deals::{self, Deal, DealContext, HS_STAGES, SF_STAGES};
-use super::funnel::{Conversion, Journey};
+use super::funnel::Journey;
 use super::names::{Country, Fit, PoorFit};
 use super::sales::{self, Act, LeadContext, LeadWork, Outcome};
 use super::sample::{DAY, Draw, to_utc};
@@ -123,9 +123,7 @@ pub(crate) fn story(
     match origin {
         Origin::Marketing => {
             let Some(j) = journey else { return s };
-            let imported = (j.conversion == Conversion::Import)
-                .then(|| c.and_then(|c| c.import_at))
-                .flatten();
+            let imported = j.crm_import_at;
             let source = match (c, imported) {
                 (_, Some(_)) => "Trade Show",
                 (Some(c), _) if c.webinar.is_some() => "Webinar",
@@ -396,7 +394,7 @@ fn memberships(cat: &Catalog, touches: &[Touch], acquired_by: Option<usize>, sin
         None => found.push((campaign, rank, status, at, responded.then_some(at))),
     };
     if let Some(c) = acquired_by.filter(|c| cat.campaigns[*c].import_at.is_some()) {
-        note(c, 4, "Attended", cat.campaigns[c].import_at.unwrap_or(since), true);
+        note(c, 4, "Attended", since, true);
     }
     for t in touches {
         let Some(c) = t.campaign.filter(|c| cat.campaigns[*c].in_salesforce) else {
@@ -481,7 +479,11 @@ pub(crate) fn to_hubspot(cat: &Catalog, s: &SalesStory, d: &mut Draw) -> HubSpot
             amount_history: amount_history(deal),
             pipeline: Some("default".to_owned()),
             created_at: to_utc(deal.created),
-            close_date: deal.close_date.and_hms_opt(12, 0, 0).map(|t| t.and_utc()),
+            // A closed deal's `closedate` is when it closed; an open one's the expected day.
+            close_date: match deal.stages.last() {
+                Some((stage, at)) if *stage >= deals::WON => Some(to_utc(*at)),
+                _ => deal.close_date.and_hms_opt(12, 0, 0).map(|t| t.and_utc()),
+            },
             stages: deal
                 .stages
                 .iter()

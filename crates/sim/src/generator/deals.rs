@@ -10,7 +10,7 @@
 //! still open at the end of the history keeps an expected close date around 75 days after creation.
 
 use super::sales::{Act, ActKind};
-use super::sample::{DAY, Draw, HOUR, MINUTE, next_working_moment, to_date};
+use super::sample::{DAY, Draw, HOUR, to_date};
 use chrono::NaiveDate;
 
 /// Salesforce stage names, in order; the last two are closed.
@@ -141,7 +141,8 @@ pub(crate) fn progress(ctx: DealContext<'_>, d: &mut Draw) -> Deal {
         if stage == 2 && d.chance(0.25) {
             continue;
         }
-        t = next_working_moment(t + d.delay(9.0 * DAY as f64, 0.6), ctx.open_hour) + d.int(0, 7 * 60) * MINUTE;
+        let step = t + d.delay(9.0 * DAY as f64, 0.6);
+        t = d.working_time(step, ctx.open_hour);
         if t > ctx.end {
             return keep_open(deal, t);
         }
@@ -168,8 +169,8 @@ pub(crate) fn progress(ctx: DealContext<'_>, d: &mut Draw) -> Deal {
             deal.amounts.push((amount, t + 2 * HOUR));
         }
     }
-    let closed =
-        next_working_moment(t + 3 * HOUR + d.delay(7.0 * DAY as f64, 0.6), ctx.open_hour) + d.int(0, 8 * 60) * MINUTE;
+    let closing = t + 3 * HOUR + d.delay(7.0 * DAY as f64, 0.6);
+    let closed = d.working_time(closing, ctx.open_hour);
     if closed > ctx.end {
         return keep_open(deal, closed);
     }

@@ -58,6 +58,8 @@ pub(crate) struct Journey {
     pub first_seen: i64,
     /// HubSpot `createdate`.
     pub created_at: i64,
+    /// For event attendees: when their record was imported into the CRM.
+    pub crm_import_at: Option<i64>,
     /// How the contact was created.
     pub conversion: Conversion,
     /// Became a subscriber (at creation).
@@ -138,48 +140,52 @@ pub(crate) fn plan(cat: &Catalog, acquisition: Acquisition, fit: Fit, d: &mut Dr
 
     let end = cat.end;
     let latest_start = end - HOUR;
-    let (first_seen, created_at, conversion) = if let Some(import) = c.and_then(|c| c.import_at) {
-        // Met at the event; known to marketing once the list is imported into HubSpot, a day
-        // after the CRM import, again all at one second.
-        let ci = c.map_or(0, |c| c.start);
-        (ci.min(latest_start), (import + DAY).min(end), Conversion::Import)
-    } else if let Some(w) = c.and_then(|c| c.webinar) {
-        let starts = cat.content[w].starts_at.unwrap_or(end);
-        let lo = (starts - 21 * DAY).max(cat.start);
-        let hi = (starts - HOUR).min(latest_start).max(lo);
-        let first = d.between(lo, hi);
-        let registered = (first + d.int(2, 20) * MINUTE).min(end);
-        (first, registered, Conversion::Webinar(w))
-    } else {
-        let first = match c {
-            Some(c) => d.between(c.start, c.end.min(latest_start).max(c.start)),
-            // Organic traffic grows over the history: later months bring more people.
-            None => cat.start + ((latest_start - cat.start) as f64 * d.unit().powf(0.8)) as i64,
-        }
-        .min(latest_start);
-        let delay = if d.chance(0.55) {
-            d.int(1, 25) * MINUTE + d.int(0, 59)
+    let mut crm_import_at = None;
+    let (first_seen, created_at, conversion) =
+        if let Some((import, batches, met)) = c.and_then(|c| c.import_at.map(|i| (i, c.import_batches, c.start))) {
+            // Met at the event; imported into the CRM in one of the import's batches, and into
+            // HubSpot a day later in the same batch layout, so each batch shares a second.
+            let at = import + d.int(0, batches - 1);
+            crm_import_at = Some(at);
+            (met.min(latest_start), (at + DAY).min(end), Conversion::Import)
+        } else if let Some(w) = c.and_then(|c| c.webinar) {
+            let starts = cat.content[w].starts_at.unwrap_or(end);
+            let lo = (starts - 21 * DAY).max(cat.start);
+            let hi = (starts - HOUR).min(latest_start).max(lo);
+            let first = d.between(lo, hi);
+            let registered = (first + d.int(2, 20) * MINUTE).min(end);
+            (first, registered, Conversion::Webinar(w))
         } else {
-            d.delay(4.0 * DAY as f64, 1.3)
+            let first = match c {
+                Some(c) => d.between(c.start, c.end.min(latest_start).max(c.start)),
+                // Organic traffic grows over the history: later months bring more people.
+                None => cat.start + ((latest_start - cat.start) as f64 * d.unit().powf(0.8)) as i64,
+            }
+            .min(latest_start);
+            let delay = if d.chance(0.55) {
+                d.int(1, 25) * MINUTE + d.int(0, 59)
+            } else {
+                d.delay(4.0 * DAY as f64, 1.3)
+            };
+            let created = d.by_end(first + delay, first, end);
+            let conversion = if demo_now {
+                Conversion::Demo
+            } else if !will_lead || d.chance(0.3) {
+                Conversion::Newsletter
+            } else if d.chance(0.08) {
+                Conversion::ContactUs
+            } else {
+                Conversion::Offer(offer_for(cat, campaign, created, d))
+            };
+            (first, created, conversion)
         };
-        let created = (first + delay).min(end);
-        let conversion = if demo_now {
-            Conversion::Demo
-        } else if !will_lead || d.chance(0.3) {
-            Conversion::Newsletter
-        } else if d.chance(0.08) {
-            Conversion::ContactUs
-        } else {
-            Conversion::Offer(offer_for(cat, campaign, created, d))
-        };
-        (first, created, conversion)
-    };
 
     let mut j = Journey {
         campaign,
         channel,
         first_seen,
         created_at,
+        crm_import_at,
         conversion,
         subscriber_at: None,
         lead_at: None,

@@ -51,7 +51,7 @@ pub use named::{NAMED, named};
 pub use people::People;
 pub use spec::{GenerateSpec, SPEC_KEYS, SpecError};
 
-use crate::scenario::{HubSpotSettings, SalesforceSettings, Scenario};
+use crate::scenario::{HubSpotSettings, SalesforceSettings, Scenario, SystemTouchSpec};
 use catalog::Catalog;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -92,17 +92,40 @@ impl Generator {
         if self.spec.hubspot_crm {
             hubspot.contact_properties = catalog::hubspot_crm_properties();
         }
+        let mut salesforce = SalesforceSettings::default();
+        if !self.spec.hubspot_crm {
+            salesforce.system_touches = self.system_touches();
+        }
         Scenario {
             name: "generated".to_owned(),
             description: Some(format!("generated world: {}", self.spec)),
             hubspot,
-            salesforce: SalesforceSettings::default(),
+            salesforce,
             faults: Default::default(),
             owners: self.catalog.owners.clone(),
             campaigns: self.catalog.campaign_specs(),
             content: self.catalog.content_specs(),
             people: Vec::new(),
         }
+    }
+
+    /// Background jobs of the org: the night after each quarterly lead clean-up a territory
+    /// realignment touches the stalest leads and contacts, bumping their `SystemModstamp` to one instant.
+    fn system_touches(&self) -> Vec<SystemTouchSpec> {
+        let limit = (self.spec.contacts / 50).max(20);
+        self.catalog
+            .cleanups
+            .iter()
+            .flat_map(|t| {
+                let at = sample::to_utc(t + 20 * sample::HOUR);
+                ["Lead", "Contact"].map(|object| SystemTouchSpec {
+                    object: object.to_owned(),
+                    at,
+                    limit,
+                })
+            })
+            .filter(|s| s.at.timestamp() <= self.catalog.end)
+            .collect()
     }
 
     /// The people, one at a time, in key order (`p-000001`, `p-000002`...).

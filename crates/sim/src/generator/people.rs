@@ -173,7 +173,8 @@ impl<'a> People<'a> {
                     person.hubspot = Some(contact);
                 } else if d.chance(0.3) {
                     // Synced into HubSpot by the marketing platform's CRM integration.
-                    let synced = (origin_at + d.int(HOUR, DAY)).min(cat.end);
+                    let synced = origin_at + d.int(HOUR, DAY);
+                    let synced = d.by_end(synced, origin_at, cat.end);
                     person.hubspot = Some(sales_entered_contact(synced, "INTEGRATION"));
                 }
             }
@@ -246,7 +247,8 @@ impl<'a> People<'a> {
             Duplicate::SecondLead => {
                 let sf = person.salesforce.as_mut()?;
                 let first = sf.leads.first()?.created_at.timestamp();
-                let created = (first + d.delay(30.0 * DAY as f64, 1.0)).min(cat.end);
+                let created = first + d.delay(30.0 * DAY as f64, 1.0);
+                let created = d.by_end(created, first, cat.end);
                 let owner = cat.reps[d.pick(sdrs)].key.clone();
                 let mut statuses = vec![StageAt {
                     stage: super::sales::OPEN.to_owned(),
@@ -256,14 +258,18 @@ impl<'a> People<'a> {
                 let mut deleted_at = None;
                 match d.weighted(&[50.0, 25.0, 25.0]) {
                     0 => {
-                        let at = (created + d.delay(2.0 * DAY as f64, 0.8)).min(cat.end);
+                        let at = created + d.delay(2.0 * DAY as f64, 0.8);
+                        let at = d.by_end(at, created, cat.end);
                         statuses.push(StageAt {
                             stage: super::sales::CLOSED.to_owned(),
                             at: to_utc(at),
                         });
                         reason = Some("Duplicate".to_owned());
                     }
-                    1 => deleted_at = Some(to_utc((created + d.delay(3.0 * DAY as f64, 0.8)).min(cat.end))),
+                    1 => {
+                        let at = created + d.delay(3.0 * DAY as f64, 0.8);
+                        deleted_at = Some(to_utc(d.by_end(at, created, cat.end)));
+                    }
                     _ => {}
                 }
                 sf.leads.push(LeadSpec {
@@ -283,8 +289,11 @@ impl<'a> People<'a> {
                 let sf = person.salesforce.as_mut()?;
                 let first = sf.leads.first()?.created_at.timestamp();
                 let aes = cat.aes_for(p.country.territory);
-                let created = (first + d.delay(20.0 * DAY as f64, 1.0)).min(cat.end);
-                let owner = cat.reps[d.pick(aes)].key.clone();
+                let ae = d.pick(aes);
+                let created = first + d.delay(20.0 * DAY as f64, 1.0);
+                let created = d.working_time(created, cat.reps[ae].territory.open_hour());
+                let created = d.by_end(created, first, cat.end);
+                let owner = cat.reps[ae].key.clone();
                 if sf.contact.is_none() {
                     sf.contact = Some(ContactSpec {
                         created_at: to_utc(created),
@@ -314,7 +323,8 @@ impl<'a> People<'a> {
                         .as_ref()
                         .and_then(|s| s.leads.first().map(|l| l.created_at.timestamp())))
                     .unwrap_or(cat.start);
-                let created = (since + d.delay(20.0 * DAY as f64, 1.0)).min(cat.end);
+                let created = since + d.delay(20.0 * DAY as f64, 1.0);
+                let created = d.by_end(created, since, cat.end);
                 let story = crm::story(cat, &g.spec, Origin::SalesLead, None, p, created, d);
                 Some(PersonSpec {
                     key: person_key(slot + 1),
@@ -334,7 +344,13 @@ impl<'a> People<'a> {
                 let local = format!("{}.{}", names::fold_word(&first), names::fold_word(&last));
                 let email = self.unique_email(&local, d.pick(PERSONAL_DOMAINS));
                 let around = survivor.created_at.timestamp();
-                let created = (around + d.int(-60, 60) * DAY + d.int(0, 86_399)).clamp(cat.start, cat.end);
+                let created = around + d.int(-60, 60) * DAY + d.int(0, 86_399);
+                let created = if created < cat.start {
+                    d.between(cat.start, around)
+                } else {
+                    created
+                };
+                let created = d.by_end(created, around, cat.end);
                 let merged = created.max(around) + d.delay(30.0 * DAY as f64, 1.0);
                 let merge = (merged <= cat.end).then_some(merged);
                 let mut visit = TouchSpec {

@@ -21,7 +21,7 @@
 
 use super::catalog::{Catalog, Rep};
 use super::names::{Fit, PoorFit};
-use super::sample::{DAY, Draw, HOUR, MINUTE, is_working_moment, next_working_moment};
+use super::sample::{DAY, Draw, HOUR, MINUTE, next_working_moment};
 
 /// Salesforce lead statuses (the default picklist).
 pub(crate) const OPEN: &str = "Open - Not Contacted";
@@ -166,9 +166,7 @@ pub(crate) fn work_lead(
     }
     let open = rep.territory.open_hour();
     let mut t = next_working_moment(lead.created, open) + d.delay(rep.speed_median, 1.0);
-    if !is_working_moment(t, open) {
-        t = next_working_moment(t, open) + d.int(0, 90) * MINUTE;
-    }
+    t = d.working_time(t, open);
     if t > end {
         return w;
     }
@@ -180,7 +178,8 @@ pub(crate) fn work_lead(
         && let Some(&(_, nurtured)) = w.statuses.last()
     {
         // Re-engaged months later (a new download, a reply): worked again.
-        let back = next_working_moment(nurtured + d.delay(60.0 * DAY as f64, 0.5), open) + d.int(0, 240) * MINUTE;
+        let back = nurtured + d.delay(60.0 * DAY as f64, 0.5);
+        let back = d.working_time(back, open);
         if back <= end {
             w.statuses.push((WORKING, back));
             w.outcome = Outcome::Working;
@@ -240,7 +239,8 @@ fn attempt(cat: &Catalog, rep_index: usize, lead: &LeadContext, mut t: i64, d: &
             connected_at = Some(t);
             break;
         }
-        t = next_working_moment(t + d.delay(1.5 * DAY as f64, 0.5), open) + d.int(0, 120) * MINUTE;
+        let next = t + d.delay(1.5 * DAY as f64, 0.5);
+        t = d.working_time(next, open);
         if t > end {
             return;
         }
@@ -273,7 +273,10 @@ fn attempt(cat: &Catalog, rep_index: usize, lead: &LeadContext, mut t: i64, d: &
     };
     let p_qualify = (0.42 * lead.quality * fit_mult * rep.skill).min(0.9);
     if d.chance(p_qualify) {
-        let meeting = next_working_moment(tc + d.delay(2.0 * DAY as f64, 0.6), open) + d.int(0, 6) * HOUR / 2;
+        // Meetings start on the hour or half hour.
+        let slot = tc + d.delay(2.0 * DAY as f64, 0.6);
+        let slot = d.working_time(slot, open);
+        let meeting = slot - slot.rem_euclid(HOUR / 2) + HOUR / 2;
         if meeting > end {
             return;
         }
@@ -284,7 +287,8 @@ fn attempt(cat: &Catalog, rep_index: usize, lead: &LeadContext, mut t: i64, d: &
             subject: "Discovery meeting",
             outcome: None,
         });
-        let converted = meeting + d.delay(HOUR as f64 * 20.0, 0.8);
+        let converted = meeting + HOUR + d.delay(HOUR as f64 * 20.0, 0.8);
+        let converted = d.working_time(converted, open);
         if converted <= end {
             w.statuses.push((CONVERTED, converted));
             w.outcome = Outcome::Converted(converted);

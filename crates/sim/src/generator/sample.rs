@@ -4,7 +4,7 @@
 //! generator uses one RNG type and its output depends on the seed and the draw order only.
 //! Times are Unix seconds (`i64`) inside the generator; [`to_utc`] converts at the edge.
 
-use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Utc, Weekday};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
@@ -114,6 +114,20 @@ impl Draw {
         min + (x + 0.5).floor().min(10_000.0) as u32
     }
 
+    /// `t` if it falls in working hours (see [`next_working_moment`]), otherwise a moment in the
+    /// first ninety minutes of the next working day, so deferred work does not all start at the
+    /// same second.
+    pub(crate) fn working_time(&mut self, t: i64, open_hour: u32) -> i64 {
+        let w = next_working_moment(t, open_hour);
+        if w == t { t } else { w + self.int(0, 90 * MINUTE) }
+    }
+
+    /// `t` when it is no later than `end`, otherwise a moment between `from` and `end`: a record
+    /// that must exist lands inside the history rather than piling up on its last second.
+    pub(crate) fn by_end(&mut self, t: i64, from: i64, end: i64) -> i64 {
+        if t <= end { t } else { self.between(from.min(end), end) }
+    }
+
     /// An instant uniformly in `lo..=hi`.
     pub(crate) fn between(&mut self, lo: i64, hi: i64) -> i64 {
         self.int(lo, hi)
@@ -149,21 +163,19 @@ pub(crate) fn next_working_moment(t: i64, open_hour: u32) -> i64 {
     t
 }
 
-/// True when `t` falls inside working hours as [`next_working_moment`] defines them.
-pub(crate) fn is_working_moment(t: i64, open_hour: u32) -> bool {
-    next_working_moment(t, open_hour) == t
-}
-
-/// The hour of day of `t` (UTC), for tests and shaping.
-#[allow(dead_code)]
-pub(crate) fn hour_of(t: i64) -> u32 {
-    to_utc(t).hour()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Timelike;
     use rand::SeedableRng;
+
+    fn is_working_moment(t: i64, open_hour: u32) -> bool {
+        next_working_moment(t, open_hour) == t
+    }
+
+    fn hour_of(t: i64) -> u32 {
+        to_utc(t).hour()
+    }
 
     #[test]
     fn working_hours_skip_nights_and_weekends() {

@@ -27,7 +27,8 @@ pub struct GenerateSpec {
     pub months: u32,
     /// Deals live in HubSpot (HubSpot is the CRM) instead of Salesforce.
     pub hubspot_crm: bool,
-    /// Webinars held over the history (each with its own campaign); one more is announced after the anchor.
+    /// Webinars, each with its own campaign; of two or more, the last is announced for two weeks
+    /// after the anchor and only has registrations.
     pub webinars: u32,
     /// Campaigns other than the per-webinar ones.
     pub campaigns: u32,

@@ -1,0 +1,209 @@
+//! The cursor of the contacts and deals streams: a full list, then windowed searches.
+//!
+//! Holds no state. [`ObjectCursor::Listing`] pages the list endpoint (first run, `backfill`);
+//! [`ObjectCursor::Searching`] reads changes since the last pass through search, one window at a
+//! time (a window is one search query, which HubSpot lets page through at most 10,000 results);
+//! [`ObjectCursor::Idle`] is a finished pass, whose high-water mark the next pass starts from.
+
+use super::Range;
+use closedloop_core::Timestamp;
+use closedloop_core::cursor::Checkpoint;
+use closedloop_core::ids::HubSpotId;
+use serde::{Deserialize, Serialize};
+
+/// A record's place in search order: its modification time, then its id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// `lastmodifieddate` (`hs_lastmodifieddate` for deals).
+    pub at: Timestamp,
+    /// `hs_object_id`.
+    pub id: HubSpotId,
+}
+
+/// One search query's filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Window {
+    /// Modified at or after `at`, in modification order.
+    From {
+        /// The lower bound.
+        at: Timestamp,
+    },
+    /// Modified after `at`, in modification order.
+    After {
+        /// The lower bound, excluded.
+        at: Timestamp,
+    },
+    /// Modified exactly at `at`, in id order, after `after_id`: used when more records share one
+    /// timestamp than one query may page through.
+    Ties {
+        /// The shared timestamp.
+        at: Timestamp,
+        /// The last id read.
+        after_id: Option<HubSpotId>,
+    },
+}
+
+/// Where a search pass stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchScan {
+    /// The pass's lower bound: the previous pass's high-water mark minus the lookback.
+    pub since: Timestamp,
+    /// The query being paged.
+    pub window: Window,
+    /// Windows started in this pass (positions order by it).
+    pub window_seq: u32,
+    /// The `after` of the next page of the window.
+    pub after: Option<String>,
+    /// Pages read in the window.
+    pub pages_in_window: u32,
+    /// Results read in the window (the cap applies to it).
+    pub read_in_window: u32,
+    /// The first record of the window.
+    pub window_first: Option<Position>,
+    /// The last record of the window.
+    pub window_last: Option<Position>,
+    /// The latest modification time seen in this pass (or before it).
+    pub high_water: Timestamp,
+}
+
+impl SearchScan {
+    /// A pass reading everything modified at or after `since`.
+    pub fn starting(since: Timestamp, high_water: Timestamp) -> Self {
+        SearchScan {
+            since,
+            window: Window::From { at: since },
+            window_seq: 0,
+            after: None,
+            pages_in_window: 0,
+            read_in_window: 0,
+            window_first: None,
+            window_last: None,
+            high_water,
+        }
+    }
+
+    /// Moves on to a new window.
+    pub fn next_window(&mut self, window: Window) {
+        self.window = window;
+        self.window_seq = self.window_seq.saturating_add(1);
+        self.after = None;
+        self.pages_in_window = 0;
+        self.read_in_window = 0;
+        self.window_first = None;
+        self.window_last = None;
+    }
+}
+
+/// The contacts or deals stream's position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ObjectCursor {
+    /// Reading every record through the list endpoint.
+    Listing {
+        /// The pass.
+        pass: u64,
+        /// The next page's `after`.
+        after: Option<String>,
+        /// Pages read.
+        pages: u64,
+        /// Where incremental reads continue once the list is read: the newest modification
+        /// time when the list started (changes made while listing are read after it).
+        resume_from: Timestamp,
+        /// A backfill reads only records created in its range.
+        backfill: Option<Range>,
+    },
+    /// Reading changes through search.
+    Searching {
+        /// The pass.
+        pass: u64,
+        /// Where the pass stands.
+        scan: SearchScan,
+    },
+    /// Caught up.
+    Idle {
+        /// The last pass.
+        pass: u64,
+        /// The latest modification time read; the next pass starts at it minus the lookback.
+        high_water: Timestamp,
+    },
+}
+
+impl ObjectCursor {
+    fn order(&self) -> (u64, u8, u64, u64) {
+        match self {
+            ObjectCursor::Listing { pass, pages, .. } => (*pass, 0, *pages, 0),
+            ObjectCursor::Searching { pass, scan } => {
+                (*pass, 1, u64::from(scan.window_seq), u64::from(scan.pages_in_window))
+            }
+            ObjectCursor::Idle { pass, .. } => (*pass, 2, 0, 0),
+        }
+    }
+
+    /// The pass number.
+    pub fn pass(&self) -> u64 {
+        self.order().0
+    }
+}
+
+impl Checkpoint for ObjectCursor {
+    const VERSION: u32 = 1;
+
+    fn is_at_or_after(&self, previous: &Self) -> bool {
+        self.order() >= previous.order()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn positions_grow_through_a_pass_and_across_passes() {
+        let listing = ObjectCursor::Listing {
+            pass: 1,
+            after: Some("x".into()),
+            pages: 3,
+            resume_from: t("2025-01-01T00:00:00Z"),
+            backfill: None,
+        };
+        let idle = ObjectCursor::Idle {
+            pass: 1,
+            high_water: t("2025-01-01T00:00:00Z"),
+        };
+        let mut scan = SearchScan::starting(t("2024-12-31T23:55:00Z"), t("2025-01-01T00:00:00Z"));
+        let searching = ObjectCursor::Searching {
+            pass: 2,
+            scan: scan.clone(),
+        };
+        scan.next_window(Window::From {
+            at: t("2025-01-01T00:00:00Z"),
+        });
+        let later = ObjectCursor::Searching { pass: 2, scan };
+        assert!(idle.is_at_or_after(&listing) && !listing.is_at_or_after(&idle));
+        assert!(searching.is_at_or_after(&idle) && later.is_at_or_after(&searching));
+        assert!(!searching.is_at_or_after(&later));
+    }
+
+    #[test]
+    fn cursors_round_trip_and_refuse_unknown_fields() {
+        let mut scan = SearchScan::starting(t("2025-01-01T00:00:00Z"), t("2025-01-01T00:00:00Z"));
+        scan.next_window(Window::Ties {
+            at: t("2025-01-01T00:00:00Z"),
+            after_id: Some(HubSpotId::parse("17").unwrap()),
+        });
+        let cursor = ObjectCursor::Searching { pass: 4, scan };
+        let json = serde_json::to_value(&cursor).unwrap();
+        assert_eq!(json["state"], "searching");
+        assert_eq!(serde_json::from_value::<ObjectCursor>(json.clone()).unwrap(), cursor);
+        let mut extra = json;
+        extra["surprise"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<ObjectCursor>(extra).is_err());
+    }
+}
