@@ -3,3 +3,4 @@
 
 mod sdk_hubspot;
 mod sdk_salesforce;
+mod webhook_signature;
