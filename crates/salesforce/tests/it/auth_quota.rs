@@ -87,3 +87,22 @@ async fn closedloop_stops_at_its_share_before_the_org_runs_out() {
     let (used, max) = world.sim.admin().api_usage();
     assert!(used <= 21 && max == 40, "{used}/{max}");
 }
+
+#[tokio::test]
+async fn the_client_credentials_flow_signs_in_on_the_org_domain() {
+    use closedloop_config::salesforce::SalesforceAuth;
+    let world = World::start(tied_leads(5)).await;
+    let mut config = world.config(&Setup::default());
+    config.login_url = "https://login.invalid".into();
+    config.auth = SalesforceAuth::ClientCredentials {
+        client_id: world.scenario.salesforce.client_id.clone(),
+        client_secret: closedloop_config::SecretRef::Env("UNUSED".into()),
+    };
+    let mut secrets = world.secrets();
+    secrets.refresh_token = None;
+    let connector =
+        closedloop_salesforce::SalesforceConnector::new(&config, secrets, std::collections::BTreeMap::new()).unwrap();
+    let outcome = drive(&world.store, &connector.leads().unwrap(), None).await.unwrap();
+    assert_eq!(outcome.written, 5);
+    assert_eq!(world.sim.stats().by_route[TOKEN], 1);
+}

@@ -20,7 +20,12 @@ fn per_thousand(calls: u64, records: u64) -> f64 {
 
 #[tokio::test]
 async fn api_calls_per_thousand_records() {
-    let world = World::start(generated("contacts=3000,seed=3,hostile=0")).await;
+    // A bigger world for the notes: CLOSEDLOOP_SF_CALLS_CONTACTS=30000 cargo test ... calls -- --nocapture
+    let contacts: usize = std::env::var("CLOSEDLOOP_SF_CALLS_CONTACTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let world = World::start(generated(&format!("contacts={contacts},seed=3,hostile=0"))).await;
     let setup = Setup {
         batch: 2000,
         ..Setup::default()

@@ -53,7 +53,7 @@ async fn run(world: &World, store: &Store, stream: &str, setup: &Setup, stop_aft
 
 #[tokio::test]
 async fn a_run_killed_after_any_page_resumes_without_loss_or_duplicates() {
-    let world = World::start(generated("contacts=1500,seed=5,hostile=0.03")).await;
+    let world = World::start(generated("contacts=1000,seed=5,hostile=0.03")).await;
     let setup = Setup::default();
     for stream in [
         "leads",
