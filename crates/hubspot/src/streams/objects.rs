@@ -115,7 +115,6 @@ impl Reader {
                 // Each deal search page is re-read with histories, 50 at a time.
                 Kind::Deals => tuning.search_page_size.min(HISTORY_BATCH as u32),
             },
-            cap: tuning.search_result_cap,
         }
     }
 
