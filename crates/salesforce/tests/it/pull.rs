@@ -111,13 +111,17 @@ async fn a_backfill_rereads_its_range_and_leaves_the_incremental_position_alone(
         until: "2026-07-15T00:00:00Z".parse().unwrap(),
     };
     let cancel = CancellationToken::new();
-    let outcome = drive_stream(&world.store, &leads, july, None, &cancel, &NoObserver).await.unwrap();
+    let outcome = drive_stream(&world.store, &leads, july, None, &cancel, &NoObserver)
+        .await
+        .unwrap();
     assert_eq!((outcome.unchanged, outcome.written), (10, 0), "only the ten July leads");
     let after: LeadsCursor = world.store.load_cursor(&name).await.unwrap().unwrap();
     assert_eq!(after.leads.after, before.leads.after);
     assert!(after.leads.backfill.as_ref().is_some_and(|b| b.done));
     // Done is done: the same range again reads nothing, and incremental pulls carry on.
-    let again = drive_stream(&world.store, &leads, july, None, &cancel, &NoObserver).await.unwrap();
+    let again = drive_stream(&world.store, &leads, july, None, &cancel, &NoObserver)
+        .await
+        .unwrap();
     assert_eq!((again.unchanged, again.written), (0, 0));
     let incremental = drive(&world.store, &leads, None).await.unwrap();
     assert_eq!((incremental.written, incremental.unchanged), (0, 0));
@@ -161,16 +165,33 @@ async fn a_storm_of_server_errors_ends_with_the_same_data() {
         }
     }
     world.sim.set_faults(closedloop_sim::FaultConfig::default());
-    assert!(world.sim.stats().faults_injected.values().sum::<u64>() > 0, "the storm happened");
+    assert!(
+        world.sim.stats().faults_injected.values().sum::<u64>() > 0,
+        "the storm happened"
+    );
     let calm = world.fresh_store("calm").await;
     let c = world.connector(&Setup::default());
     drive(&calm, &c.leads().unwrap(), None).await.unwrap();
     drive(&calm, &c.contacts().unwrap(), None).await.unwrap();
     drive(&calm, &c.opportunities().unwrap(), None).await.unwrap();
     drive(&calm, &c.activities().unwrap(), None).await.unwrap();
-    for table in ["crm_leads", "crm_contacts", "deals", "sales_activities", "deal_contacts", "stage_changes"] {
+    for table in [
+        "crm_leads",
+        "crm_contacts",
+        "deals",
+        "sales_activities",
+        "deal_contacts",
+        "stage_changes",
+    ] {
         let sql = format!("SELECT COUNT(*) FROM {table}");
-        assert_eq!(world.count(&world.store, &sql).await, world.count(&calm, &sql).await, "{table}");
+        assert_eq!(
+            world.count(&world.store, &sql).await,
+            world.count(&calm, &sql).await,
+            "{table}"
+        );
     }
-    assert_eq!(world.stored_ids(&world.store, "deals").await, world.stored_ids(&calm, "deals").await);
+    assert_eq!(
+        world.stored_ids(&world.store, "deals").await,
+        world.stored_ids(&calm, "deals").await
+    );
 }

@@ -205,3 +205,28 @@ async fn creates_are_upserts_that_never_duplicate_a_lead_or_contact() {
         .await;
     assert_eq!(stored, ["2026-11-01T10:00:00.000+0000"]);
 }
+
+#[tokio::test]
+async fn a_failure_after_part_of_the_batch_was_written_keeps_what_was_written() {
+    let world = World::start(tied_leads(3)).await;
+    let id = world.sim_ids("Lead", false).into_iter().next().unwrap();
+    let mut config = world.config(&Setup::default());
+    // The duplicate check of the create asks for a field the org does not have.
+    config.person_id_field = "Missing_Key__c".into();
+    let connector =
+        closedloop_salesforce::SalesforceConnector::new(&config, world.secrets(), Default::default()).unwrap();
+    let mut first = create(1, "create:salesforce:lead:5", "new@example.com");
+    first.operation = PushOperation::Update;
+    first.external_id = Some(id);
+    first.fields = fields(&[("First_Touch_Campaign__c", "Autumn")]);
+    let outcomes = connector
+        .push_target()
+        .push(&[first, create(2, "create:salesforce:lead:6", "new@example.com")])
+        .await
+        .unwrap();
+    assert_eq!(outcomes[0], PushOutcome::Written { created_id: None });
+    assert!(
+        matches!(&outcomes[1], PushOutcome::Failed { message, retriable: true } if message.contains("INVALID_FIELD")),
+        "{outcomes:?}"
+    );
+}
