@@ -7,7 +7,6 @@
 //! toward HubSpot's 10,000-result cap; [`ObjectCursor::Idle`] is a finished pass, whose
 //! high-water mark the next pass starts from.
 
-use super::Range;
 use closedloop_core::Timestamp;
 use closedloop_core::cursor::Checkpoint;
 use closedloop_core::ids::HubSpotId;
@@ -78,8 +77,6 @@ pub enum ObjectCursor {
         /// Where incremental reads continue once the list is read: the newest modification
         /// time when the list started (changes made while listing are read after it).
         resume_from: Timestamp,
-        /// A backfill reads only records created in its range.
-        backfill: Option<Range>,
     },
     /// Reading changes through search.
     Searching {
@@ -135,7 +132,6 @@ mod tests {
             after: Some("x".into()),
             pages: 3,
             resume_from: t("2025-01-01T00:00:00Z"),
-            backfill: None,
         };
         let idle = ObjectCursor::Idle {
             pass: 1,

@@ -411,3 +411,86 @@ async fn hostile_contacts_are_quarantined_with_a_reason_and_the_rest_syncs() {
     .await;
     assert_eq!(emoji[0][0].as_deref(), Some("Müller 🚀"));
 }
+
+#[tokio::test]
+async fn a_contact_changed_again_during_a_pass_skips_no_other_contact() {
+    let rig = Rig::start(&contacts(100)).await;
+    rig.admin().freeze_clock();
+    let hubspot = rig.connector("", fields(), small(100, 10));
+    let stream = hubspot.contacts();
+    pull(&rig.store, &stream).await;
+    let ids = live_contact_ids(rig.admin());
+    for id in &ids {
+        rig.admin().advance_clock(Duration::from_millis(1));
+        rig.admin()
+            .update_as_user(ObjectKind::Contact, *id, &[("firstname", "V1")])
+            .expect("edit");
+    }
+    // Two pages into the pass, a contact already read changes again and moves to the end of the
+    // order. Offset paging would now skip the contact that slides into its place.
+    pull_pages(&rig.store, &stream, 2).await;
+    rig.admin().advance_clock(Duration::from_millis(1));
+    rig.admin()
+        .update_as_user(ObjectKind::Contact, ids[0], &[("firstname", "V2")])
+        .expect("edit");
+    pull(&rig.store, &stream).await;
+    assert_eq!(first_name(&rig.store, ids[0]).await.as_deref(), Some("V2"));
+    assert_eq!(
+        scalar(
+            &rig.store,
+            "SELECT count(*) FROM marketing_contacts WHERE first_name = 'V1'"
+        )
+        .await,
+        99,
+        "every other change was read"
+    );
+}
+
+#[tokio::test]
+async fn a_backfill_lists_every_contact_again_and_incremental_reads_continue_after_it() {
+    use closedloop_core::sync::PullMode;
+    let rig = Rig::start(&contacts(40)).await;
+    rig.admin().freeze_clock();
+    let hubspot = rig.connector("", fields(), small(15, 10));
+    let stream = hubspot.contacts();
+    pull(&rig.store, &stream).await;
+    pull(&rig.store, &stream).await;
+    let name = StreamName::new("hubspot.contacts").expect("name");
+    let Some(ObjectCursor::Idle { pass, high_water }) =
+        rig.store.load_cursor::<ObjectCursor>(&name).await.expect("cursor")
+    else {
+        panic!("caught up")
+    };
+
+    let before = rig.admin().stats();
+    let (outcome, errors) = drive(
+        &rig.store,
+        &stream,
+        PullMode::Backfill {
+            since: at(0),
+            until: at(20),
+        },
+    )
+    .await;
+    assert_eq!((errors, outcome.pages), (0, 3), "40 contacts in list pages of 15");
+    assert_eq!(rig.calls_since(&before)["GET /crm/v3/objects/{object_type}"], 3);
+    let Some(ObjectCursor::Idle {
+        pass: after_pass,
+        high_water: kept,
+    }) = rig.store.load_cursor::<ObjectCursor>(&name).await.expect("cursor")
+    else {
+        panic!("the backfill finished")
+    };
+    assert_eq!(
+        (after_pass, kept),
+        (pass + 1, high_water),
+        "incremental reads resume where they stood"
+    );
+
+    let ids = live_contact_ids(rig.admin());
+    rig.admin()
+        .update_as_user(ObjectKind::Contact, ids[7], &[("firstname", "After")])
+        .expect("edit");
+    pull(&rig.store, &stream).await;
+    assert_eq!(first_name(&rig.store, ids[7]).await.as_deref(), Some("After"));
+}
