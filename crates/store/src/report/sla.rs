@@ -5,7 +5,8 @@
 //! State: none. MQLs dated in the period (months in UTC). A *hand-off* is an MQL with evidence of
 //! its own (an implied MQL starts no clock: sales found that lead). Deadlines are judged at the
 //! report's `now`, as 0003 documents: breached = contacted after the deadline, or not contacted
-//! and the deadline has passed; pending = not contacted, deadline ahead.
+//! and the deadline has passed; pending = not contacted, deadline ahead. Owners are named from
+//! `owners`; a 15-character Salesforce id on a record matches the owner's 18-character id.
 
 use super::{GroupKey, ReportQuery, int_list};
 use crate::error::StoreError;
@@ -96,7 +97,8 @@ pub(crate) async fn read(tx: &mut Transaction<'_, Sqlite>, q: &ReportQuery) -> R
         r#"WITH p AS MATERIALIZED (
                SELECT rp.*, strftime('%Y-%m', rp.mql_at / 1000, 'unixepoch') AS month,
                    (SELECT COALESCE(o.name, o.email) FROM owners AS o
-                      WHERE o.system = rp.owner_system AND o.id = rp.owner_id) AS owner_name,
+                      WHERE o.system = rp.owner_system
+                        AND (o.id = rp.owner_id OR (LENGTH(rp.owner_id) = 15 AND SUBSTR(o.id, 1, 15) = rp.owner_id))) AS owner_name,
                    (rp.sla_due_at IS NOT NULL AND rp.first_sales_contact_at <= rp.sla_due_at) AS met,
                    (rp.sla_due_at IS NOT NULL AND (rp.first_sales_contact_at > rp.sla_due_at
                         OR (rp.first_sales_contact_at IS NULL AND rp.sla_due_at < ?3))) AS breached,
@@ -156,7 +158,8 @@ pub(crate) async fn read(tx: &mut Transaction<'_, Sqlite>, q: &ReportQuery) -> R
         r#"SELECT rp.person_id AS "person_id!: i64", rp.email AS "email?: String", rp.name AS "name?: String",
                rp.owner_system AS "owner_system?: String", rp.owner_id AS "owner_id?: String",
                (SELECT COALESCE(o.name, o.email) FROM owners AS o
-                  WHERE o.system = rp.owner_system AND o.id = rp.owner_id) AS "owner_name?: String",
+                  WHERE o.system = rp.owner_system
+                        AND (o.id = rp.owner_id OR (LENGTH(rp.owner_id) = 15 AND SUBSTR(o.id, 1, 15) = rp.owner_id))) AS "owner_name?: String",
                rp.mql_at AS "mql_at!: i64", rp.sla_due_at AS "due_at?: i64",
                rp.first_sales_contact_at AS "contact_at?: i64", rp.lead_status AS "lead_status?: String",
                rp.disqualification_reason AS "reason?: String", rp.owner_side AS "owner_side!: String",
@@ -205,7 +208,8 @@ pub(crate) async fn read(tx: &mut Transaction<'_, Sqlite>, q: &ReportQuery) -> R
         r#"SELECT rp.person_id AS "person_id!: i64", rp.email AS "email?: String", rp.name AS "name?: String",
                rp.owner_system AS "owner_system?: String", rp.owner_id AS "owner_id?: String",
                (SELECT COALESCE(o.name, o.email) FROM owners AS o
-                  WHERE o.system = rp.owner_system AND o.id = rp.owner_id) AS "owner_name?: String",
+                  WHERE o.system = rp.owner_system
+                        AND (o.id = rp.owner_id OR (LENGTH(rp.owner_id) = 15 AND SUBSTR(o.id, 1, 15) = rp.owner_id))) AS "owner_name?: String",
                rp.mql_at AS "mql_at!: i64", rp.sla_due_at AS "due_at?: i64",
                rp.first_sales_contact_at AS "contact_at?: i64", rp.lead_status AS "lead_status?: String",
                rp.disqualification_reason AS "reason?: String", rp.owner_side AS "owner_side!: String",
