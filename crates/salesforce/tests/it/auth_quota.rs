@@ -106,3 +106,30 @@ async fn the_client_credentials_flow_signs_in_on_the_org_domain() {
     assert_eq!(outcome.written, 5);
     assert_eq!(world.sim.stats().by_route[TOKEN], 1);
 }
+
+#[tokio::test]
+async fn the_simulator_over_tls_is_trusted_through_its_certificate() {
+    let scenario = tied_leads(3);
+    let sim = closedloop_sim::salesforce::start(
+        &scenario,
+        "127.0.0.1:0".parse().unwrap(),
+        Some("127.0.0.1:0".parse().unwrap()),
+    )
+    .await
+    .unwrap();
+    let world = World::start(scenario).await;
+    let mut config = world.config(&Setup::default());
+    let tls = sim.tls_base_url().unwrap().to_owned();
+    config.instance_url = tls.clone();
+    config.login_url = tls;
+    let options = closedloop_salesforce::ConnectorOptions {
+        root_certificates_pem: vec![std::fs::read(sim.cert_pem_path().unwrap()).unwrap()],
+        ..Default::default()
+    };
+    let connector =
+        closedloop_salesforce::SalesforceConnector::with_options(&config, world.secrets(), Default::default(), options)
+            .unwrap();
+    let outcome = drive(&world.store, &connector.leads().unwrap(), None).await.unwrap();
+    assert_eq!(outcome.written, 3);
+    sim.shutdown().await;
+}
