@@ -26,6 +26,9 @@
 //! - [`fields`]: derived values, formatting per target, ownership rules, the echo-free diff.
 //! - [`gate`]: who is pushed to the CRM, and when a Lead is created.
 //! - [`reconcile`]: all of it for one person in one call.
+//!
+//! Report:
+//! - [`stats`]: rates, medians, nearest-rank percentiles and histograms over the store's value lists.
 
 #![warn(missing_docs)]
 
@@ -47,6 +50,7 @@ pub mod records;
 pub mod rules;
 pub mod secret;
 pub mod stage;
+pub mod stats;
 pub mod sync;
 pub mod system;
 pub mod timeline;

@@ -11,7 +11,7 @@ use crate::error::HubSpotError;
 use crate::probe::{self, ProbeReport};
 use crate::push::ContactPush;
 use crate::settings::{ContactFields, Credentials, Settings, Tuning};
-use crate::streams::lookup::CampaignIndex;
+use crate::streams::lookup::{CampaignIndex, IndexBuild};
 use crate::streams::{
     ArchivedStream, CatalogStream, ContactsStream, DealsStream, EmailEventsStream, FormSubmissionsStream,
     MarketingEventsStream, WebEventsStream,
@@ -30,6 +30,7 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) pipelines: Mutex<Option<(Instant, Arc<Vec<wire::Pipeline>>)>>,
     pub(crate) campaigns: Mutex<Option<(Instant, Arc<CampaignIndex>)>>,
+    pub(crate) campaign_build: Mutex<IndexBuild>,
     pub(crate) emails: Mutex<HashMap<u64, EmailContext>>,
     /// The contact properties that exist, by name, once read (pushes create the missing ones).
     pub(crate) properties: Mutex<Option<HashMap<String, wire::PropertyDefinition>>>,
@@ -78,6 +79,7 @@ impl HubSpotConnector {
                 settings,
                 pipelines: Mutex::new(None),
                 campaigns: Mutex::new(None),
+                campaign_build: Mutex::new(IndexBuild::default()),
                 emails: Mutex::new(HashMap::new()),
                 properties: Mutex::new(None),
             }),

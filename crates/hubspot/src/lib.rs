@@ -25,7 +25,7 @@
 //!
 //! | stream | reads | cursor |
 //! |---|---|---|
-//! | `hubspot.contacts` | list on first run and backfill, then search by `lastmodifieddate`, windowed past the 10,000-result cap | [`ObjectCursor`] |
+//! | `hubspot.contacts` | list on first run and backfill, then search by `lastmodifieddate`, one query per page (never near the 10,000-result cap) | [`ObjectCursor`] |
 //! | `hubspot.contacts_archived` | `archived=true` list: deleted contacts | [`ArchivedCursor`] |
 //! | `hubspot.deals` | as contacts, by `hs_lastmodifieddate`, with stage history and contact associations | [`ObjectCursor`] |
 //! | `hubspot.deals_archived` | `archived=true` list: deleted deals | [`ArchivedCursor`] |

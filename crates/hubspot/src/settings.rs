@@ -139,8 +139,6 @@ pub struct Tuning {
     pub list_page_size: u32,
     /// Objects per search page (HubSpot: at most 200).
     pub search_page_size: u32,
-    /// Results one search query may page through before it must be narrowed (HubSpot: 10,000).
-    pub search_result_cap: u32,
     /// Retries of one call.
     pub retry: RetryPolicy,
     /// Once the daily quota is spent, how often one call may ask whether it is back.
@@ -159,7 +157,6 @@ impl Default for Tuning {
         Tuning {
             list_page_size: 100,
             search_page_size: 200,
-            search_result_cap: 10_000,
             retry: RetryPolicy::default(),
             daily_probe_every: Duration::from_secs(15 * 60),
             reference_ttl: Duration::from_secs(3600),
@@ -195,9 +192,6 @@ impl Settings {
         }
         if !(1..=200).contains(&tuning.search_page_size) {
             return Err("search page size must be between 1 and 200".into());
-        }
-        if tuning.search_result_cap < tuning.search_page_size {
-            return Err("the search result cap must be at least one search page".into());
         }
         let s = &config.streams;
         Ok(Settings {

@@ -60,10 +60,12 @@ impl ProbeReport {
     }
 
     fn push(&mut self, name: impl Into<String>, outcome: ProbeOutcome, detail: impl Into<String>) {
+        // Salesforce's query errors span lines (the query, a caret, the reason): one line each here.
+        let detail = detail.into().split_whitespace().collect::<Vec<_>>().join(" ");
         self.checks.push(ProbeCheck {
             name: name.into(),
             outcome,
-            detail: detail.into(),
+            detail,
         });
     }
 }

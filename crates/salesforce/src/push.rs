@@ -15,7 +15,9 @@
 //!   decision by sales, as the gate treats it). A match that is not the Lead this very key made
 //!   fails the item, permanently, naming the record; the next pull links the person to it.
 //! - A whole call refused for its content (a 400) is split in halves until the bad record is
-//!   alone; quota, credentials and outages fail the batch as a whole for the engine to retry.
+//!   alone. A spent quota fails the batch as a whole, for the engine to stop cleanly; other
+//!   failures too, unless part of the batch was already written: those records keep their
+//!   outcomes and the rest is failed as retriable.
 
 use crate::connector::Shared;
 use crate::error::SalesforceError;
@@ -297,30 +299,9 @@ impl SalesforcePush {
         }
         Ok(found)
     }
-}
 
-/// A Lead or Contact that already holds an email.
-#[derive(Debug, Clone)]
-struct Existing {
-    object: &'static str,
-    id: SalesforceId,
-    deleted: bool,
-    key: Option<String>,
-}
-
-impl PushTarget for SalesforcePush {
-    type Error = SalesforceError;
-
-    fn system(&self) -> System {
-        System::Salesforce
-    }
-
-    fn max_batch(&self) -> usize {
-        MAX_BATCH
-    }
-
-    async fn push(&self, items: &[PushItem]) -> Result<Vec<PushOutcome>, SalesforceError> {
-        let mut outcomes: Vec<Option<PushOutcome>> = vec![None; items.len()];
+    /// Writes every item, filling `outcomes` as results come back.
+    async fn write_all(&self, items: &[PushItem], outcomes: &mut [Option<PushOutcome>]) -> Result<(), SalesforceError> {
         let mut updates: Vec<(usize, Value)> = Vec::new();
         let mut creates: Vec<(usize, Email, String, Value)> = Vec::new();
         for (i, item) in items.iter().enumerate() {
@@ -337,7 +318,7 @@ impl PushTarget for SalesforcePush {
             let (round, later): (Vec<_>, Vec<_>) = updates
                 .into_iter()
                 .partition(|(_, r)| seen.insert(r.get("Id").and_then(|v| v.as_str()).unwrap_or_default().to_owned()));
-            self.send(Write::Update, round, &mut outcomes).await?;
+            self.send(Write::Update, round, outcomes).await?;
             updates = later;
         }
         if !creates.is_empty() {
@@ -370,7 +351,49 @@ impl PushTarget for SalesforcePush {
                 claimed.insert(email, index);
                 upserts.push((index, record));
             }
-            self.send(Write::Upsert, upserts, &mut outcomes).await?;
+            self.send(Write::Upsert, upserts, outcomes).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A Lead or Contact that already holds an email.
+#[derive(Debug, Clone)]
+struct Existing {
+    object: &'static str,
+    id: SalesforceId,
+    deleted: bool,
+    key: Option<String>,
+}
+
+impl PushTarget for SalesforcePush {
+    type Error = SalesforceError;
+
+    fn system(&self) -> System {
+        System::Salesforce
+    }
+
+    fn max_batch(&self) -> usize {
+        MAX_BATCH
+    }
+
+    async fn push(&self, items: &[PushItem]) -> Result<Vec<PushOutcome>, SalesforceError> {
+        let mut outcomes: Vec<Option<PushOutcome>> = vec![None; items.len()];
+        if let Err(e) = self.write_all(items, &mut outcomes).await {
+            let some_written = outcomes.iter().any(|o| matches!(o, Some(PushOutcome::Written { .. })));
+            // A spent quota stops the push cleanly (everything resent later is idempotent); a
+            // failure before anything was written is the whole batch's.
+            if e.is_quota_exhausted() || !some_written {
+                return Err(e);
+            }
+            // Part of the batch was written before the failure: keep those outcomes, retry the rest.
+            let message = e.to_string();
+            for outcome in outcomes.iter_mut().filter(|o| o.is_none()) {
+                *outcome = Some(PushOutcome::Failed {
+                    message: message.clone(),
+                    retriable: true,
+                });
+            }
         }
         Ok(outcomes
             .into_iter()

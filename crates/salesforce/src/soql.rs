@@ -22,7 +22,13 @@ pub enum SoqlError {
     /// An `IN` list with no values (SOQL refuses `IN ()`).
     #[error("an IN list needs at least one value")]
     EmptyIn,
+    /// A string longer than SOQL accepts in a WHERE clause.
+    #[error("a value of {0} characters is longer than the {MAX_STRING_CHARS} soql accepts")]
+    TooLong(usize),
 }
+
+/// The longest string SOQL accepts in a WHERE clause.
+pub const MAX_STRING_CHARS: usize = 4_000;
 
 /// The longest API name accepted (Salesforce: 40 characters plus a namespace and `__c`).
 const MAX_API_NAME: usize = 100;
@@ -102,6 +108,10 @@ pub fn datetime_literal(t: Timestamp) -> String {
 
 /// Appends `value` as a SOQL string literal: quoted, every special character escaped.
 pub fn quote(value: &str, out: &mut String) -> Result<(), SoqlError> {
+    let chars = value.chars().count();
+    if chars > MAX_STRING_CHARS {
+        return Err(SoqlError::TooLong(chars));
+    }
     out.push('\'');
     for c in value.chars() {
         match c {
@@ -328,24 +338,38 @@ impl Query {
 }
 
 /// The most values one `IN` list carries.
-pub const MAX_IN_VALUES: usize = 200;
-/// The most characters the values of one `IN` list take: a GET query string must stay well under
-/// Salesforce's 16 KB request-line limit once percent-encoded.
-pub const MAX_IN_CHARS: usize = 6_000;
+pub const MAX_IN_VALUES: usize = 300;
+/// The most bytes the values of one `IN` list take once percent-encoded in a GET query string:
+/// the whole request line must stay under Salesforce's 16 KB, with room for the rest of the query.
+pub const MAX_IN_ENCODED_BYTES: usize = 10_000;
 
-/// Splits values into `IN` lists that respect [`MAX_IN_VALUES`] and [`MAX_IN_CHARS`].
+/// How many bytes `s` takes percent-encoded in a query string (at most).
+fn encoded_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~ ".contains(&b) {
+                1
+            } else {
+                3
+            }
+        })
+        .sum()
+}
+
+/// Splits values into `IN` lists that respect [`MAX_IN_VALUES`] and [`MAX_IN_ENCODED_BYTES`].
 pub fn in_chunks(values: Vec<Literal>) -> Vec<Vec<Literal>> {
     let mut chunks = Vec::new();
     let mut current: Vec<Literal> = Vec::new();
     let mut chars = 0;
     for v in values {
-        let len = match &v {
-            Literal::Str(s) => s.len() + 4,
-            Literal::Id(_) => 22,
-            Literal::DateTime(_) => 26,
-            Literal::Bool(_) => 7,
+        // The literal as it will be written (quotes and escapes included), and ", " (4).
+        let mut text = String::new();
+        let len = 4 + match v.render(&mut text) {
+            Ok(()) => encoded_len(&text),
+            // Refused later, when the query is built; it must not break the chunking.
+            Err(_) => 0,
         };
-        if !current.is_empty() && (current.len() >= MAX_IN_VALUES || chars + len > MAX_IN_CHARS) {
+        if !current.is_empty() && (current.len() >= MAX_IN_VALUES || chars + len > MAX_IN_ENCODED_BYTES) {
             chunks.push(std::mem::take(&mut current));
             chars = 0;
         }
@@ -458,15 +482,32 @@ mod tests {
 
     #[test]
     fn in_chunks_respect_both_limits() {
-        let many: Vec<Literal> = (0..450).map(|i| Literal::Str(format!("p{i}@x.io"))).collect();
-        let chunks = in_chunks(many);
-        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), vec![200, 200, 50]);
+        let ids: Vec<Literal> = (0..700)
+            .map(|i| Literal::Id(SalesforceId::parse(&format!("00Q5g{i:010}")).unwrap()))
+            .collect();
+        let chunks = in_chunks(ids);
+        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), vec![300, 300, 100]);
         let long: Vec<Literal> = (0..10)
-            .map(|i| Literal::Str(format!("{i}{}", "x".repeat(1000))))
+            .map(|i| Literal::Str(format!("{i}{}", "@".repeat(1000))))
             .collect();
         let chunks = in_chunks(long);
-        assert!(chunks.len() >= 2 && chunks.iter().all(|c| c.len() <= 6));
+        assert!(chunks.len() >= 4, "{}", chunks.len());
+        for chunk in &chunks {
+            let q = Query::select(&name("Lead"), &[name("Id")]).filter(Cond::In(name("Email"), chunk.clone()));
+            let soql = q.to_soql().unwrap();
+            let encoded: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+            assert!(encoded.len() < 16_000, "{}", encoded.len());
+        }
         assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 10);
+    }
+
+    #[test]
+    fn strings_longer_than_soql_accepts_are_refused() {
+        assert_eq!(
+            quote(&"x".repeat(4001), &mut String::new()),
+            Err(SoqlError::TooLong(4001))
+        );
+        assert!(quote(&"x".repeat(4000), &mut String::new()).is_ok());
     }
 
     /// Reads a quoted literal back the way SOQL's lexer does: the value must come back unchanged

@@ -133,3 +133,24 @@ fn empty_world_is_valid() {
     assert!(!world.campaigns.is_empty() && !world.owners.is_empty());
     world.check_references().unwrap();
 }
+
+#[test]
+fn edge_specs_generate_valid_worlds() {
+    for text in [
+        "contacts=1",
+        "contacts=50,webinars=0,campaigns=1,reps=2,months=1,touches=1",
+        "contacts=300,webinars=40,campaigns=60,reps=30,months=120,touches=50",
+        "contacts=200,hostile=1,duplicates=1",
+        "contacts=200,hostile=1,duplicates=1,hubspot_crm=true",
+        "contacts=200,sla_breach=1,anchor=2000-03-01,months=2",
+        "contacts=200,sla_breach=0,webinars=1",
+    ] {
+        let spec = GenerateSpec::parse(text).unwrap();
+        let world = generate(&spec);
+        assert_eq!(world.people.len(), spec.contacts, "{text}");
+        world.check_references().unwrap_or_else(|e| panic!("{text}: {e}"));
+        let json = serde_json::to_string(&world).unwrap();
+        let back = closedloop_sim::Scenario::from_json(&json, text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(back, world, "{text}: the JSON reads back as the same world");
+    }
+}

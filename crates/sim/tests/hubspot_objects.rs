@@ -667,6 +667,30 @@ async fn associations_properties_and_owners() {
     let again = sim.post("/crm/v3/properties/contacts", &create).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.body["category"], "OBJECT_ALREADY_EXISTS");
+    let group = json!({ "name": "closedloop", "label": "closedloop", "displayOrder": -1 });
+    assert_eq!(
+        sim.post("/crm/v3/properties/contacts/groups", &group).await.status,
+        StatusCode::CREATED
+    );
+    let again = sim.post("/crm/v3/properties/contacts/groups", &group).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let groups = sim.get("/crm/v3/properties/contacts/groups").await;
+    assert!(
+        groups.body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["name"] == "closedloop")
+    );
+    let in_group = json!({ "name": "closedloop_lead_status", "label": "CRM lead status", "type": "string", "fieldType": "text", "groupName": "closedloop" });
+    let created = sim.post("/crm/v3/properties/contacts", &in_group).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["groupName"], "closedloop");
+    let nowhere = json!({ "name": "closedloop_y", "label": "Y", "type": "string", "fieldType": "text", "groupName": "no_such_group" });
+    assert_eq!(
+        sim.post("/crm/v3/properties/contacts", &nowhere).await.status,
+        StatusCode::BAD_REQUEST
+    );
     let bad_type = json!({ "name": "closedloop_x", "label": "X", "type": "enumeration", "fieldType": "text", "groupName": "contactinformation" });
     assert_eq!(
         sim.post("/crm/v3/properties/contacts", &bad_type).await.status,

@@ -16,6 +16,8 @@
 //!   plan, `PersonFacts` loading, results and attribution credits (migration 0003), the people's
 //!   outbox writes; typed reads of the results.
 //! - [`status`]: the `closedloop status` snapshot.
+//! - [`report`]: the closed-loop report's reads (funnel, attribution, lead quality, content, SLA,
+//!   data health) in one read transaction, over reconcile's tables and the 0004 report views.
 //! - [`error`]: `StoreError`, with disk-full and locked-database variants.
 
 #![warn(missing_docs)]
@@ -29,6 +31,7 @@ pub mod quarantine;
 pub mod quota;
 pub mod reconcile;
 mod records;
+pub mod report;
 pub mod runs;
 pub mod status;
 mod time;

@@ -2,6 +2,7 @@
 
 mod check_config;
 mod not_yet;
+mod report;
 mod sim;
 mod status;
 
@@ -15,7 +16,7 @@ pub async fn dispatch(command: Command) -> Result<(), ExitError> {
         Command::Status(args) => status::run(args).await,
         Command::Run(_) => not_yet::run("run", 7),
         Command::Backfill(_) => not_yet::run("backfill", 7),
-        Command::Report(_) => not_yet::run("report", 8),
+        Command::Report(args) => report::run(args).await,
         Command::Sim(args) => sim::run(args).await,
         Command::Demo(_) => not_yet::run("demo", 7),
     }

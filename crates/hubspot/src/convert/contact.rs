@@ -119,11 +119,13 @@ pub fn convert(raw: &Value, read: &[String], now: Timestamp) -> Result<ContactRe
     }
     .ok_or_else(|| reject("contact has no createdate".into()))?;
     let created_at = not_future("createdate", created_at, now).map_err(reject)?;
-    let mut updated_at = match props.time("lastmodifieddate").map_err(reject)? {
+    let updated_at = match props.time("lastmodifieddate").map_err(reject)? {
         Some(t) => Some(t),
         None => object.updated_at.as_deref().and_then(parse_time),
     }
     .ok_or_else(|| reject("contact has no lastmodifieddate".into()))?;
+    // A modification in the future is bad data, and would outrank every later real change.
+    let mut updated_at = not_future("lastmodifieddate", updated_at, now).map_err(reject)?;
     let archived_at = object.archived_at.as_deref().and_then(parse_time);
     if let Some(at) = archived_at {
         // An archive is a change: it must win over the last live read of the contact.

@@ -194,11 +194,13 @@ pub fn convert(
     }
     .ok_or_else(|| reject("deal has no createdate".into()))?;
     let created_at = not_future("createdate", created_at, now).map_err(reject)?;
-    let mut updated_at = match props.time("hs_lastmodifieddate").map_err(reject)? {
+    let updated_at = match props.time("hs_lastmodifieddate").map_err(reject)? {
         Some(t) => Some(t),
         None => object.updated_at.as_deref().and_then(parse_time),
     }
     .ok_or_else(|| reject("deal has no hs_lastmodifieddate".into()))?;
+    // A modification in the future is bad data, and would outrank every later real change.
+    let mut updated_at = not_future("hs_lastmodifieddate", updated_at, now).map_err(reject)?;
     if let Some(at) = object.archived_at.as_deref().and_then(parse_time) {
         updated_at = updated_at.max(at);
     }

@@ -26,6 +26,15 @@ pub const MAX_TEXT_CHARS: usize = 65_536;
 /// How far in the future a timestamp may lie before it is taken for bad data (clock skew aside).
 const FUTURE_TOLERANCE_HOURS: i64 = 24;
 
+/// How far ahead of our clock a modification time may be and still move a watermark: a record
+/// dated in the future (bad data) must not make later passes skip everything before that date.
+const WATERMARK_SKEW_MINUTES: i64 = 10;
+
+/// The latest instant a watermark may move to now.
+pub fn watermark_limit() -> Timestamp {
+    Utc::now() + chrono::Duration::minutes(WATERMARK_SKEW_MINUTES)
+}
+
 /// Input that did not convert: which object, and why (lower case, no trailing period).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reject {
@@ -122,6 +131,9 @@ impl<'a> Props<'a> {
                         s.chars().count()
                     ));
                 }
+                if s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+                    return Err(format!("{name} contains control characters"));
+                }
                 Ok(Some(s.as_str()).filter(|s| !s.trim().is_empty()))
             }
             Some(other) => Err(format!(
@@ -170,7 +182,7 @@ mod tests {
 
     #[test]
     fn props_refuse_wrong_types_and_huge_strings() {
-        let map = json!({"a": "x", "b": 12, "c": "", "d": "y".repeat(MAX_TEXT_CHARS + 1), "e": null});
+        let map = json!({"a": "x", "b": 12, "c": "", "d": "y".repeat(MAX_TEXT_CHARS + 1), "e": null, "f": "Nul\u{0}Byte", "g": "two\nlines"});
         let map = map.as_object().unwrap();
         let p = Props::new(map);
         assert_eq!(p.text("a").unwrap(), Some("x"));
@@ -178,6 +190,8 @@ mod tests {
         assert_eq!(p.text("c").unwrap(), None);
         assert!(p.text("d").unwrap_err().starts_with("d is 65537 characters long"));
         assert_eq!(p.text("e").unwrap(), None);
+        assert_eq!(p.text("f").unwrap_err(), "f contains control characters");
+        assert_eq!(p.text("g").unwrap(), Some("two\nlines"));
         assert_eq!(p.text("missing").unwrap(), None);
     }
 }

@@ -26,7 +26,7 @@ pub use archived::ArchivedCursor;
 pub use catalog::{CatalogCursor, CatalogStep};
 pub use forms::{FormScan, FormsCursor};
 pub use marketing_events::{EventScan, MarketingEventsCursor};
-pub use objects::{ObjectCursor, Position, SearchScan, Window};
+pub use objects::{ObjectCursor, SearchScan, Window};
 pub use timeline::{EmailEventsCursor, TimelineScan, WebEventsCursor};
 
 use closedloop_core::Timestamp;

@@ -1,27 +1,18 @@
-//! The cursor of the contacts and deals streams: a full list, then windowed searches.
+//! The cursor of the contacts and deals streams: a full list, then searches from where the last
+//! page stopped.
 //!
 //! Holds no state. [`ObjectCursor::Listing`] pages the list endpoint (first run, `backfill`);
-//! [`ObjectCursor::Searching`] reads changes since the last pass through search, one window at a
-//! time (a window is one search query, which HubSpot lets page through at most 10,000 results);
-//! [`ObjectCursor::Idle`] is a finished pass, whose high-water mark the next pass starts from.
+//! [`ObjectCursor::Searching`] reads changes since the last pass through search, each page a new
+//! query starting at the last modification time read (its [`Window`]), so no query ever pages
+//! toward HubSpot's 10,000-result cap; [`ObjectCursor::Idle`] is a finished pass, whose
+//! high-water mark the next pass starts from.
 
-use super::Range;
 use closedloop_core::Timestamp;
 use closedloop_core::cursor::Checkpoint;
 use closedloop_core::ids::HubSpotId;
 use serde::{Deserialize, Serialize};
 
-/// A record's place in search order: its modification time, then its id.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Position {
-    /// `lastmodifieddate` (`hs_lastmodifieddate` for deals).
-    pub at: Timestamp,
-    /// `hs_object_id`.
-    pub id: HubSpotId,
-}
-
-/// One search query's filter.
+/// One search page's query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Window {
@@ -35,8 +26,8 @@ pub enum Window {
         /// The lower bound, excluded.
         at: Timestamp,
     },
-    /// Modified exactly at `at`, in id order, after `after_id`: used when more records share one
-    /// timestamp than one query may page through.
+    /// Modified exactly at `at`, in id order, after `after_id`: used when a whole page shares one
+    /// timestamp, so the next page cannot start after it by time.
     Ties {
         /// The shared timestamp.
         at: Timestamp,
@@ -51,20 +42,10 @@ pub enum Window {
 pub struct SearchScan {
     /// The pass's lower bound: the previous pass's high-water mark minus the lookback.
     pub since: Timestamp,
-    /// The query being paged.
+    /// The query of the next page.
     pub window: Window,
-    /// Windows started in this pass (positions order by it).
-    pub window_seq: u32,
-    /// The `after` of the next page of the window.
-    pub after: Option<String>,
-    /// Pages read in the window.
-    pub pages_in_window: u32,
-    /// Results read in the window (the cap applies to it).
-    pub read_in_window: u32,
-    /// The first record of the window.
-    pub window_first: Option<Position>,
-    /// The last record of the window.
-    pub window_last: Option<Position>,
+    /// Pages read in this pass (positions order by it).
+    pub pages: u32,
     /// The latest modification time seen in this pass (or before it).
     pub high_water: Timestamp,
 }
@@ -75,25 +56,9 @@ impl SearchScan {
         SearchScan {
             since,
             window: Window::From { at: since },
-            window_seq: 0,
-            after: None,
-            pages_in_window: 0,
-            read_in_window: 0,
-            window_first: None,
-            window_last: None,
+            pages: 0,
             high_water,
         }
-    }
-
-    /// Moves on to a new window.
-    pub fn next_window(&mut self, window: Window) {
-        self.window = window;
-        self.window_seq = self.window_seq.saturating_add(1);
-        self.after = None;
-        self.pages_in_window = 0;
-        self.read_in_window = 0;
-        self.window_first = None;
-        self.window_last = None;
     }
 }
 
@@ -112,8 +77,6 @@ pub enum ObjectCursor {
         /// Where incremental reads continue once the list is read: the newest modification
         /// time when the list started (changes made while listing are read after it).
         resume_from: Timestamp,
-        /// A backfill reads only records created in its range.
-        backfill: Option<Range>,
     },
     /// Reading changes through search.
     Searching {
@@ -135,9 +98,7 @@ impl ObjectCursor {
     fn order(&self) -> (u64, u8, u64, u64) {
         match self {
             ObjectCursor::Listing { pass, pages, .. } => (*pass, 0, *pages, 0),
-            ObjectCursor::Searching { pass, scan } => {
-                (*pass, 1, u64::from(scan.window_seq), u64::from(scan.pages_in_window))
-            }
+            ObjectCursor::Searching { pass, scan } => (*pass, 1, u64::from(scan.pages), 0),
             ObjectCursor::Idle { pass, .. } => (*pass, 2, 0, 0),
         }
     }
@@ -171,7 +132,6 @@ mod tests {
             after: Some("x".into()),
             pages: 3,
             resume_from: t("2025-01-01T00:00:00Z"),
-            backfill: None,
         };
         let idle = ObjectCursor::Idle {
             pass: 1,
@@ -182,9 +142,10 @@ mod tests {
             pass: 2,
             scan: scan.clone(),
         };
-        scan.next_window(Window::From {
+        scan.window = Window::From {
             at: t("2025-01-01T00:00:00Z"),
-        });
+        };
+        scan.pages += 1;
         let later = ObjectCursor::Searching { pass: 2, scan };
         assert!(idle.is_at_or_after(&listing) && !listing.is_at_or_after(&idle));
         assert!(searching.is_at_or_after(&idle) && later.is_at_or_after(&searching));
@@ -194,10 +155,10 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_refuse_unknown_fields() {
         let mut scan = SearchScan::starting(t("2025-01-01T00:00:00Z"), t("2025-01-01T00:00:00Z"));
-        scan.next_window(Window::Ties {
+        scan.window = Window::Ties {
             at: t("2025-01-01T00:00:00Z"),
             after_id: Some(HubSpotId::parse("17").unwrap()),
-        });
+        };
         let cursor = ObjectCursor::Searching { pass: 4, scan };
         let json = serde_json::to_value(&cursor).unwrap();
         assert_eq!(json["state"], "searching");

@@ -11,7 +11,7 @@ use super::stream_name;
 use crate::client::EMAIL_EVENTS;
 use crate::connector::Shared;
 use crate::convert::engagement::{self, email_content};
-use crate::convert::{Reject, from_millis, quarantine};
+use crate::convert::{Reject, from_millis, quarantine, watermark_limit};
 use crate::cursor::{EmailEventsCursor, Range, TimelineScan};
 use crate::error::HubSpotError;
 use crate::wire;
@@ -107,12 +107,13 @@ impl PullStream for EmailEventsStream {
         let mut batch = PageBatch::default();
         let mut newest = scan.newest;
         let mut parsed = Vec::new();
+        let limit = watermark_limit();
         for raw in &page.events {
-            if let Some(at) = raw
+            let at = raw
                 .get("created")
                 .and_then(serde_json::Value::as_i64)
-                .and_then(from_millis)
-            {
+                .and_then(from_millis);
+            if let Some(at) = at.filter(|at| *at <= limit) {
                 newest = Some(newest.map_or(at, |n: Timestamp| n.max(at)));
             }
             match engagement::email_event_recipient(raw) {

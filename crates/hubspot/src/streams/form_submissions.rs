@@ -14,7 +14,7 @@ use super::stream_name;
 use crate::client::{FORMS, SUBMISSIONS};
 use crate::connector::Shared;
 use crate::convert::engagement::{self, FormContext};
-use crate::convert::{Reject, from_millis, quarantine};
+use crate::convert::{Reject, from_millis, quarantine, watermark_limit};
 use crate::cursor::{FormScan, FormsCursor, Range};
 use crate::error::HubSpotError;
 use crate::wire;
@@ -113,7 +113,7 @@ impl FormSubmissionsStream {
             if !wanted {
                 continue;
             }
-            if let Some(at) = at {
+            if let Some(at) = at.filter(|at| *at <= watermark_limit()) {
                 newest = Some(newest.map_or(at, |n: Timestamp| n.max(at)));
             }
             match engagement::submission_email(raw) {

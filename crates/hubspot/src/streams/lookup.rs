@@ -1,7 +1,8 @@
 //! Lookups the streams share: contacts by email, deal pipelines, the campaign index, email names.
 //!
 //! State: the caches live in [`Shared`]; each is read again once older than the tuning's
-//! reference TTL (and pipelines at once when a deal names a stage they lack). Engagement that
+//! reference TTL (and pipelines at once when a deal names a stage they lack). The campaign index
+//! takes three calls per campaign, so it is built resumably ([`IndexBuild`]). Engagement that
 //! names a person by email (form submissions, email events) is resolved to contact ids here, one
 //! batch read per page, following merges through `hs_additional_emails`.
 
@@ -139,45 +140,74 @@ pub(crate) async fn all_pages(
     })
 }
 
+/// A campaign index being read: kept between attempts, so a failure part-way through (a portal
+/// with hundreds of campaigns takes three calls per campaign) resumes instead of starting over.
+#[derive(Default)]
+pub(crate) struct IndexBuild {
+    started: Option<Instant>,
+    campaigns: Option<Vec<wire::Campaign>>,
+    done: usize,
+    index: CampaignIndex,
+}
+
 /// The campaign index, from the cache unless it is stale or `refresh` is asked.
 pub(crate) async fn campaign_index(shared: &Shared, refresh: bool) -> Result<Arc<CampaignIndex>, HubSpotError> {
-    let mut cache = shared.campaigns.lock().await;
-    if let Some((at, index)) = cache.as_ref()
-        && !refresh
-        && at.elapsed() < shared.settings.tuning.reference_ttl
+    let ttl = shared.settings.tuning.reference_ttl;
     {
-        return Ok(Arc::clone(index));
+        let cache = shared.campaigns.lock().await;
+        if let Some((at, index)) = cache.as_ref()
+            && !refresh
+            && at.elapsed() < ttl
+        {
+            return Ok(Arc::clone(index));
+        }
     }
-    let raw = all_pages(
-        shared,
-        "/marketing/v3/campaigns",
-        CAMPAIGNS,
-        &[
-            ("limit", "100".to_owned()),
-            ("properties", "hs_name,hs_start_date,hs_end_date,hs_utm".to_owned()),
-        ],
-    )
-    .await?;
-    let mut index = CampaignIndex::default();
-    for value in raw {
-        let Ok(campaign) = serde_json::from_value::<wire::Campaign>(value) else {
-            continue;
+    let mut build = shared.campaign_build.lock().await;
+    if build.started.is_none_or(|at| at.elapsed() >= ttl) {
+        *build = IndexBuild {
+            started: Some(Instant::now()),
+            ..IndexBuild::default()
         };
-        for (asset_type, map) in [
-            ("FORM", &mut index.by_form),
-            ("MARKETING_EVENT", &mut index.by_event),
-            ("MARKETING_EMAIL", &mut index.by_email_content),
-        ] {
+    }
+    if build.campaigns.is_none() {
+        let raw = all_pages(
+            shared,
+            "/marketing/v3/campaigns",
+            CAMPAIGNS,
+            &[
+                ("limit", "100".to_owned()),
+                ("properties", "hs_name,hs_start_date,hs_end_date,hs_utm".to_owned()),
+            ],
+        )
+        .await?;
+        build.campaigns = Some(
+            raw.into_iter()
+                .filter_map(|v| serde_json::from_value::<wire::Campaign>(v).ok())
+                .collect(),
+        );
+    }
+    let campaigns = build.campaigns.clone().unwrap_or_default();
+    while let Some(campaign) = campaigns.get(build.done) {
+        let mut found: Vec<(usize, String)> = Vec::new();
+        for (slot, asset_type) in ["FORM", "MARKETING_EVENT", "MARKETING_EMAIL"].into_iter().enumerate() {
             let path = format!("/marketing/v3/campaigns/{}/assets/{asset_type}", campaign.id);
             for asset in all_pages(shared, &path, CAMPAIGNS, &[("limit", "100".to_owned())]).await? {
                 if let Some(id) = serde_json::from_value::<wire::CampaignAsset>(asset)
                     .ok()
                     .and_then(|a| id_text(&a.id))
                 {
-                    map.entry(id.to_ascii_lowercase())
-                        .or_insert_with(|| campaign.id.clone());
+                    found.push((slot, id.to_ascii_lowercase()));
                 }
             }
+        }
+        let index = &mut build.index;
+        for (slot, id) in found {
+            let map = match slot {
+                0 => &mut index.by_form,
+                1 => &mut index.by_event,
+                _ => &mut index.by_email_content,
+            };
+            map.entry(id).or_insert_with(|| campaign.id.clone());
         }
         if let Some(utm) = campaign
             .properties
@@ -187,10 +217,11 @@ pub(crate) async fn campaign_index(shared: &Shared, refresh: bool) -> Result<Arc
         {
             index.by_utm.insert(utm.to_ascii_lowercase(), campaign.id.clone());
         }
-        index.campaigns.push(campaign);
+        index.campaigns.push(campaign.clone());
+        build.done += 1;
     }
-    let index = Arc::new(index);
-    *cache = Some((Instant::now(), Arc::clone(&index)));
+    let index = Arc::new(std::mem::take(&mut *build).index);
+    *shared.campaigns.lock().await = Some((Instant::now(), Arc::clone(&index)));
     Ok(index)
 }
 

@@ -1,5 +1,6 @@
-//! `hubspot.contacts` and `hubspot.deals`: a full list on the first run (and on `backfill`), then
-//! incremental passes through search by modification time.
+//! `hubspot.contacts` and `hubspot.deals`: a full list on the first run (and on `backfill`, which
+//! lists every record again: a record's current state has no date range), then incremental passes
+//! through search by modification time.
 //!
 //! State: none beyond the connector's caches; the position is the [`ObjectCursor`]. A pass
 //! starts at the previous pass's high-water mark minus the stream's lookback (`lookback_secs`),
@@ -18,14 +19,14 @@ use crate::client::{ASSOCIATIONS, BATCH_READ, LIST};
 use crate::connector::Shared;
 use crate::convert::deal::{self, PipelineIndex};
 use crate::convert::{contact, quarantine};
-use crate::cursor::{ObjectCursor, Range, SearchScan};
+use crate::cursor::{ObjectCursor, SearchScan};
 use crate::error::HubSpotError;
 use crate::wire::{self, id_text};
 use chrono::{DateTime, Utc};
 use closedloop_core::Timestamp;
 use closedloop_core::cursor::StreamName;
 use closedloop_core::ids::HubSpotId;
-use closedloop_core::page::{PageBatch, Record};
+use closedloop_core::page::PageBatch;
 use closedloop_core::sync::{PullMode, PullStream, PulledPage};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -115,7 +116,6 @@ impl Reader {
                 // Each deal search page is re-read with histories, 50 at a time.
                 Kind::Deals => tuning.search_page_size.min(HISTORY_BATCH as u32),
             },
-            cap: tuning.search_result_cap,
         }
     }
 
@@ -124,39 +124,33 @@ impl Reader {
         cursor: Option<&ObjectCursor>,
         mode: PullMode,
     ) -> Result<PulledPage<ObjectCursor>, HubSpotError> {
-        let backfill = match mode {
-            PullMode::Backfill { since, until } => Some(Range { since, until }),
-            PullMode::Incremental => None,
-        };
-        match (cursor, backfill) {
-            (
-                Some(ObjectCursor::Listing {
-                    pass,
-                    after,
-                    pages,
-                    resume_from,
-                    backfill,
-                }),
-                _,
-            ) => self.list(*pass, after.clone(), *pages, *resume_from, *backfill).await,
-            (None, backfill) => {
+        let backfill = matches!(mode, PullMode::Backfill { .. });
+        match cursor {
+            Some(ObjectCursor::Listing {
+                pass,
+                after,
+                pages,
+                resume_from,
+            }) => self.list(*pass, after.clone(), *pages, *resume_from).await,
+            None => {
                 let resume_from = search::newest(&self.shared, self.kind.object(), self.kind.modified())
                     .await?
                     .unwrap_or_else(beginning);
-                self.list(1, None, 0, resume_from, backfill).await
+                self.list(1, None, 0, resume_from).await
             }
-            (Some(current), Some(range)) => {
-                // A backfill lists everything again; incremental reads continue afterwards from
-                // where they stood.
+            // A backfill lists every record again (a record's current state has no date range;
+            // the range applies to engagement); incremental reads then continue from where they
+            // stood.
+            Some(current @ (ObjectCursor::Searching { .. } | ObjectCursor::Idle { .. })) if backfill => {
                 let resume_from = match current {
                     ObjectCursor::Searching { scan, .. } => scan.since,
                     ObjectCursor::Idle { high_water, .. } => *high_water,
                     ObjectCursor::Listing { resume_from, .. } => *resume_from,
                 };
-                self.list(current.pass() + 1, None, 0, resume_from, Some(range)).await
+                self.list(current.pass() + 1, None, 0, resume_from).await
             }
-            (Some(ObjectCursor::Searching { pass, scan }), None) => self.search(*pass, scan).await,
-            (Some(ObjectCursor::Idle { pass, high_water }), None) => {
+            Some(ObjectCursor::Searching { pass, scan }) => self.search(*pass, scan).await,
+            Some(ObjectCursor::Idle { pass, high_water }) => {
                 let scan = SearchScan::starting(*high_water - self.lookback(), *high_water);
                 self.search(pass + 1, &scan).await
             }
@@ -169,7 +163,6 @@ impl Reader {
         after: Option<String>,
         pages: u64,
         resume_from: Timestamp,
-        backfill: Option<Range>,
     ) -> Result<PulledPage<ObjectCursor>, HubSpotError> {
         let mut query: Vec<(&str, String)> = vec![
             ("limit", self.list_page_size().to_string()),
@@ -192,17 +185,13 @@ impl Reader {
             .send_json()
             .await?;
         let next = page.next_after();
-        let mut batch = self.convert(&page.results, None).await?;
-        if let Some(range) = backfill {
-            keep_created_until(&mut batch, range.until);
-        }
+        let batch = self.convert(&page.results, None).await?;
         let cursor = match &next {
             Some(after) => ObjectCursor::Listing {
                 pass,
                 after: Some(after.clone()),
                 pages: pages + 1,
                 resume_from,
-                backfill,
             },
             None => ObjectCursor::Idle {
                 pass,
@@ -361,33 +350,6 @@ pub(crate) async fn pipeline_index(shared: &Shared, objects: &[Value]) -> Result
         return Ok(PipelineIndex::new(&lookup::pipelines(shared, true).await?));
     }
     Ok(index)
-}
-
-/// Drops what a backfill does not cover: records created after its end.
-fn keep_created_until(batch: &mut PageBatch, until: Timestamp) {
-    let late: Vec<closedloop_core::ExternalId> = batch
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::MarketingContact(c) if c.created_at > until => Some(c.key()),
-            Record::Deal(d) if d.created_at > until => Some(d.id.clone()),
-            _ => None,
-        })
-        .collect();
-    if late.is_empty() {
-        return;
-    }
-    batch.records.retain(|r| {
-        let subject = match r {
-            Record::MarketingContact(c) => Some(c.key()),
-            Record::Deal(d) => Some(d.id.clone()),
-            Record::StageChange(s) => Some(s.subject.clone()),
-            Record::Merge { survivor, .. } => Some(survivor.clone()),
-            _ => None,
-        };
-        subject.is_none_or(|s| !late.contains(&s))
-    });
-    batch.snapshots.retain(|s| !late.contains(&s.key));
 }
 
 /// `hubspot.contacts`: contacts with lifecycle stages, lead status, sources, owner, merges and

@@ -11,7 +11,7 @@ use super::stream_name;
 use crate::client::WEB_EVENTS;
 use crate::connector::Shared;
 use crate::convert::engagement;
-use crate::convert::{parse_time, quarantine};
+use crate::convert::{parse_time, quarantine, watermark_limit};
 use crate::cursor::{Range, TimelineScan, WebEventsCursor};
 use crate::error::HubSpotError;
 use crate::wire;
@@ -118,8 +118,10 @@ impl PullStream for WebEventsStream {
         let mut batch = PageBatch::default();
         let mut pages_seen = BTreeSet::new();
         let mut newest = scan.newest;
+        let limit = watermark_limit();
         for raw in &page.results {
-            if let Some(at) = raw.get("occurredAt").and_then(Value::as_str).and_then(parse_time) {
+            let at = raw.get("occurredAt").and_then(Value::as_str).and_then(parse_time);
+            if let Some(at) = at.filter(|at| *at <= limit) {
                 newest = Some(newest.map_or(at, |n: Timestamp| n.max(at)));
             }
             match engagement::web_event(raw, &campaign_of, now) {

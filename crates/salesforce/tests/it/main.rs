@@ -3,4 +3,15 @@
 
 mod support;
 
+mod auth_quota;
+mod calls;
+
+mod conversion;
+mod deletions;
+mod escaping;
+mod history;
+mod probe;
 mod pull;
+mod push;
+mod resume;
+mod world;

@@ -87,3 +87,111 @@ async fn a_lookback_rereads_recent_rows_without_rewriting_them() {
     let reread = drive(&world.store, &leads, None).await.unwrap();
     assert_eq!((reread.written, reread.unchanged), (0, 10));
 }
+
+#[tokio::test]
+async fn a_backfill_rereads_its_range_and_leaves_the_incremental_position_alone() {
+    use closedloop_core::cursor::StreamName;
+    use closedloop_core::sync::PullMode;
+    use closedloop_engine::pull::{NoObserver, drive_stream};
+    use closedloop_salesforce::LeadsCursor;
+    use tokio_util::sync::CancellationToken;
+
+    let mut people: Vec<_> = (0..30)
+        .map(|i| crate::support::lead_person(i, "2026-06-01T10:00:00Z", &[]))
+        .collect();
+    people.extend((30..40).map(|i| crate::support::lead_person(i, "2026-07-01T10:00:00Z", &[])));
+    let world = World::start(crate::support::scenario(people)).await;
+    let leads = world.connector(&Setup::default()).leads().unwrap();
+    drive(&world.store, &leads, None).await.unwrap();
+    let name = StreamName::new("salesforce.leads").unwrap();
+    let before: LeadsCursor = world.store.load_cursor(&name).await.unwrap().unwrap();
+
+    let july = PullMode::Backfill {
+        since: "2026-06-15T00:00:00Z".parse().unwrap(),
+        until: "2026-07-15T00:00:00Z".parse().unwrap(),
+    };
+    let cancel = CancellationToken::new();
+    let outcome = drive_stream(&world.store, &leads, july, None, &cancel, &NoObserver)
+        .await
+        .unwrap();
+    assert_eq!((outcome.unchanged, outcome.written), (10, 0), "only the ten July leads");
+    let after: LeadsCursor = world.store.load_cursor(&name).await.unwrap().unwrap();
+    assert_eq!(after.leads.after, before.leads.after);
+    assert!(after.leads.backfill.as_ref().is_some_and(|b| b.done));
+    // Done is done: the same range again reads nothing, and incremental pulls carry on.
+    let again = drive_stream(&world.store, &leads, july, None, &cancel, &NoObserver)
+        .await
+        .unwrap();
+    assert_eq!((again.unchanged, again.written), (0, 0));
+    let incremental = drive(&world.store, &leads, None).await.unwrap();
+    assert_eq!((incremental.written, incremental.unchanged), (0, 0));
+}
+
+#[tokio::test]
+async fn a_storm_of_server_errors_ends_with_the_same_data() {
+    let world = World::start(crate::world::generated("contacts=600,seed=9,hostile=0")).await;
+    let c = world.connector(&Setup::default());
+    world.sim.set_faults(closedloop_sim::FaultConfig {
+        seed: 3,
+        rate_429: 0.05,
+        rate_500: 0.1,
+        rate_502: 0.05,
+        rate_503: 0.1,
+        rate_reset: 0.05,
+        ..closedloop_sim::FaultConfig::default()
+    });
+    // The daemon's way: a stream that failed is tried again on the next cycle.
+    let mut cycles = 0;
+    loop {
+        cycles += 1;
+        let mut all_caught_up = true;
+        macro_rules! cycle {
+            ($stream:expr) => {
+                match drive(&world.store, &$stream.unwrap(), None).await {
+                    Ok(o) => all_caught_up &= o.caught_up,
+                    Err(e) => {
+                        assert!(!e.is_quota_exhausted(), "{e}");
+                        all_caught_up = false;
+                    }
+                }
+            };
+        }
+        cycle!(c.leads());
+        cycle!(c.contacts());
+        cycle!(c.opportunities());
+        cycle!(c.activities());
+        if all_caught_up || cycles > 30 {
+            break;
+        }
+    }
+    world.sim.set_faults(closedloop_sim::FaultConfig::default());
+    assert!(
+        world.sim.stats().faults_injected.values().sum::<u64>() > 0,
+        "the storm happened"
+    );
+    let calm = world.fresh_store("calm").await;
+    let c = world.connector(&Setup::default());
+    drive(&calm, &c.leads().unwrap(), None).await.unwrap();
+    drive(&calm, &c.contacts().unwrap(), None).await.unwrap();
+    drive(&calm, &c.opportunities().unwrap(), None).await.unwrap();
+    drive(&calm, &c.activities().unwrap(), None).await.unwrap();
+    for table in [
+        "crm_leads",
+        "crm_contacts",
+        "deals",
+        "sales_activities",
+        "deal_contacts",
+        "stage_changes",
+    ] {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        assert_eq!(
+            world.count(&world.store, &sql).await,
+            world.count(&calm, &sql).await,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        world.stored_ids(&world.store, "deals").await,
+        world.stored_ids(&calm, "deals").await
+    );
+}

@@ -259,7 +259,11 @@ impl World {
 }
 
 /// Drives a stream until it caught up (or `max_pages`), as the daemon does.
-pub async fn drive<S: PullStream>(store: &Store, stream: &S, max_pages: Option<u64>) -> Result<StreamOutcome, String> {
+pub async fn drive<S: PullStream>(
+    store: &Store,
+    stream: &S,
+    max_pages: Option<u64>,
+) -> Result<StreamOutcome, closedloop_engine::EngineError> {
     drive_stream(
         store,
         stream,
@@ -269,7 +273,6 @@ pub async fn drive<S: PullStream>(store: &Store, stream: &S, max_pages: Option<u
         &NoObserver,
     )
     .await
-    .map_err(|e| e.to_string())
 }
 
 /// Drives every stream of `connector` until caught up; returns pages per stream.

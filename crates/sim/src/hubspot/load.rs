@@ -320,19 +320,40 @@ pub fn build(scenario: &Scenario, now: Millis) -> Result<World, LoadError> {
             .map(|(i, p)| (p.key.as_str(), i))
             .collect(),
     };
+    // Phase timings go to the log: a slow start on a big world should say where the time went.
+    let mut phases: Vec<(&str, u128)> = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str, phases: &mut Vec<(&str, u128)>| {
+        phases.push((name, clock.elapsed().as_millis()));
+        clock = std::time::Instant::now();
+    };
     b.campaigns(epoch);
     b.content(epoch);
     b.contacts();
+    lap("contacts", &mut phases);
     b.companies();
+    lap("companies", &mut phases);
     b.deals();
+    lap("deals", &mut phases);
     b.touches();
+    lap("touches", &mut phases);
     b.merges()?;
     b.archive();
+    lap("merges_and_archives", &mut phases);
     b.world.web.reindex();
     b.world.email.reindex();
     for form in &mut b.world.forms {
         form.submissions.sort_by_key(|s| (s.at_ms, s.seq));
     }
+    lap("event_indexes", &mut phases);
+    tracing::info!(
+        contacts = b.world.contacts.live_count(),
+        deals = b.world.deals.live_count(),
+        web_events = b.world.web.rows.len(),
+        email_events = b.world.email.rows.len(),
+        phases_ms = ?phases,
+        "hubspot world loaded"
+    );
     Ok(b.world)
 }
 
@@ -561,12 +582,7 @@ impl<'s> Builder<'s> {
         }
         // HubSpot bumps lastmodifieddate whenever analytics record activity, not only on edits.
         let latest_touch = person.touchpoints.iter().map(|t| ms_of(&t.at)).max().unwrap_or(created);
-        let latest_value = r
-            .props()
-            .flat_map(|p| r.history(p).into_iter().map(|v| v.at_ms))
-            .max()
-            .unwrap_or(created);
-        r.updated_ms = created.max(latest_touch).max(latest_value);
+        r.updated_ms = created.max(latest_touch).max(r.latest_change().unwrap_or(created));
         r
     }
 
@@ -695,12 +711,7 @@ impl<'s> Builder<'s> {
             if let Some(owner) = self.owner_id(d.owner.as_ref()) {
                 set(&mut r, "hubspot_owner_id", &owner, created, author);
             }
-            r.updated_ms = r
-                .props()
-                .flat_map(|p| r.history(p).into_iter().map(|v| v.at_ms))
-                .max()
-                .unwrap_or(created)
-                .max(created);
+            r.updated_ms = r.latest_change().unwrap_or(created).max(created);
             self.world.deals.insert(r, 0, 0);
             if let Some(&contact) = self.contact_of.get(&i) {
                 self.world
@@ -745,12 +756,12 @@ impl<'s> Builder<'s> {
                     .or(content.and_then(|c| c.campaign.as_ref()))
                     .and_then(|k| self.campaign_by_key.get(k.as_str()).copied());
                 let campaign = campaign_idx.map_or(NONE, |c| c as u32);
-                let url = t.url.clone().or_else(|| content.and_then(|c| c.url.clone()));
+                let url: Option<&str> = t.url.as_deref().or_else(|| content.and_then(|c| c.url.as_deref()));
                 match t.kind.as_str() {
                     "page_view" | "cta_click" => {
-                        let url = url.unwrap_or_else(|| "https://www.example.com/".to_owned());
+                        let url = url.unwrap_or("https://www.example.com/");
                         let page = self.world.web.page(
-                            &url,
+                            url,
                             content.map(|c| c.title.as_str()),
                             content.map(|c| c.key.as_str()),
                         );
@@ -777,6 +788,7 @@ impl<'s> Builder<'s> {
                             continue;
                         };
                         let url = url
+                            .map(str::to_owned)
                             .unwrap_or_else(|| format!("https://www.example.com/forms/{}", self.world.forms[form].key));
                         let title = self.world.forms[form].name.clone();
                         let key = self.world.forms[form].key.clone();
@@ -862,14 +874,14 @@ impl<'s> Builder<'s> {
                     "email_click" | "email_open" => {
                         let name = t
                             .email_name
-                            .clone()
-                            .or_else(|| content.map(|c| c.title.clone()))
-                            .unwrap_or_else(|| "Newsletter".to_owned());
-                        let email_idx = self.world.email.campaign(&name, campaign_idx, first_id::EMAIL_CAMPAIGN);
+                            .as_deref()
+                            .or_else(|| content.map(|c| c.title.as_str()))
+                            .unwrap_or("Newsletter");
+                        let email_idx = self.world.email.campaign(name, campaign_idx, first_id::EMAIL_CAMPAIGN);
                         let (kind, url) = if t.kind == "email_click" {
                             let page = url.map(|u| {
                                 self.world.web.page(
-                                    &u,
+                                    u,
                                     content.map(|c| c.title.as_str()),
                                     content.map(|c| c.key.as_str()),
                                 )

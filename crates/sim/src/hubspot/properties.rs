@@ -8,7 +8,7 @@ use super::errors::{ApiError, json_response};
 use super::objects::{json_response_empty, kind_of};
 use super::record::ObjectKind;
 use super::request::{Ctx, JsonBody, Params};
-use super::schema::{OptionDef, PropType, PropertyDef};
+use super::schema::{GroupDef, OptionDef, PropType, PropertyDef, Schema};
 use super::state::{Hub, World};
 use super::timefmt::iso;
 use axum::extract::{Path, State};
@@ -16,24 +16,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// The property groups of an object type, `(name, label)`.
-pub fn groups(kind: ObjectKind) -> &'static [(&'static str, &'static str)] {
-    match kind {
-        ObjectKind::Contact => &[
-            ("contactinformation", "Contact information"),
-            ("analyticsinformation", "Web analytics history"),
-            ("conversioninformation", "Conversion information"),
-            ("sales_properties", "Sales properties"),
-            ("emailinformation", "Email information"),
-        ],
-        ObjectKind::Deal => &[
-            ("dealinformation", "Deal information"),
-            ("deal_activity", "Deal activity"),
-        ],
-        ObjectKind::Company => &[("companyinformation", "Company information")],
-    }
-}
 
 /// A property definition as HubSpot returns it.
 pub fn render_property(def: &PropertyDef) -> Value {
@@ -210,7 +192,7 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Builds a custom definition from a create body, or says why not.
-pub fn definition_from(kind: ObjectKind, input: &PropertyCreate, now: i64) -> Result<PropertyDef, ApiError> {
+pub fn definition_from(schema: &Schema, input: &PropertyCreate, now: i64) -> Result<PropertyDef, ApiError> {
     if !valid_name(&input.name) {
         return Err(ApiError::validation(format!(
             "Property name {:?} is invalid: use lower-case letters, digits and underscores, starting with a letter",
@@ -238,7 +220,7 @@ pub fn definition_from(kind: ObjectKind, input: &PropertyCreate, now: i64) -> Re
             t.field_types().join(", ")
         )));
     }
-    if !groups(kind).iter().any(|(g, _)| *g == input.group_name) {
+    if schema.group(&input.group_name).is_none() {
         return Err(ApiError::validation(format!(
             "Property group {} does not exist",
             input.group_name
@@ -271,7 +253,7 @@ fn create_in(world: &mut World, kind: ObjectKind, input: &PropertyCreate, now: i
         .sub_category("PropertyValidationError.PROPERTY_EXISTS")
         .context("name", vec![input.name.clone()]));
     }
-    let def = definition_from(kind, input, now)?;
+    let def = definition_from(world.schema(kind), input, now)?;
     let out = render_property(&def);
     world.schema_mut(kind).add(def);
     Ok(out)
@@ -332,6 +314,11 @@ pub async fn update(
     let kind = kind_of(&object_type)?;
     let mut world = hub.write();
     let id = world.schema(kind).id(&name).ok_or_else(|| not_found(kind, &name))?;
+    if let Some(g) = &input.group_name
+        && world.schema(kind).group(g).is_none()
+    {
+        return Err(ApiError::validation(format!("Property group {g} does not exist")));
+    }
     let def = world.schema_mut(kind).def_mut(id);
     if def.read_only_definition {
         return Err(ApiError::validation(format!(
@@ -355,9 +342,6 @@ pub async fn update(
         def.field_type = ft.clone();
     }
     if let Some(g) = &input.group_name {
-        if !groups(kind).iter().any(|(name, _)| name == g) {
-            return Err(ApiError::validation(format!("Property group {g} does not exist")));
-        }
         def.group = g.clone();
     }
     if let Some(options) = &input.options {
@@ -494,13 +478,111 @@ pub async fn batch(
     }
 }
 
+fn render_group(g: &GroupDef) -> Value {
+    json!({ "name": g.name, "label": g.label, "displayOrder": g.display_order, "archived": g.archived })
+}
+
+fn group_not_found(kind: ObjectKind, name: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "Unable to find property group {name} for object type {}",
+        kind.upper()
+    ))
+    .context("groupName", vec![name.to_owned()])
+}
+
 /// `GET /crm/v3/properties/{type}/groups`.
-pub async fn list_groups(Path(object_type): Path<String>) -> Result<Response, ApiError> {
+pub async fn list_groups(State(hub): State<Hub>, Path(object_type): Path<String>) -> Result<Response, ApiError> {
     let kind = kind_of(&object_type)?;
-    let results: Vec<Value> = groups(kind)
-        .iter()
-        .enumerate()
-        .map(|(i, (name, label))| json!({ "name": name, "label": label, "displayOrder": i, "archived": false }))
-        .collect();
+    let world = hub.read();
+    let results: Vec<Value> = world.schema(kind).groups().map(render_group).collect();
     Ok(json_response(StatusCode::OK, &json!({ "results": results })))
+}
+
+/// `GET /crm/v3/properties/{type}/groups/{groupName}`.
+pub async fn get_group(
+    State(hub): State<Hub>,
+    Path((object_type, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&object_type)?;
+    let world = hub.read();
+    let group = world
+        .schema(kind)
+        .group(&name)
+        .ok_or_else(|| group_not_found(kind, &name))?;
+    Ok(json_response(StatusCode::OK, &render_group(group)))
+}
+
+/// `POST /crm/v3/properties/{type}/groups` body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupCreate {
+    /// Internal name.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// Order.
+    #[serde(default)]
+    pub display_order: Option<i32>,
+}
+
+/// `POST /crm/v3/properties/{type}/groups`: 201, or 409 when the name is taken.
+pub async fn create_group(
+    State(hub): State<Hub>,
+    Path(object_type): Path<String>,
+    JsonBody(input): JsonBody<GroupCreate>,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&object_type)?;
+    if !valid_name(&input.name) {
+        return Err(ApiError::validation(format!(
+            "Property group name {:?} is invalid: use lower-case letters, digits and underscores, starting with a letter",
+            input.name
+        )));
+    }
+    let mut world = hub.write();
+    let schema = world.schema_mut(kind);
+    if let Some(existing) = schema.group_mut(&input.name) {
+        if !existing.archived {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "OBJECT_ALREADY_EXISTS",
+                format!("A property group named '{}' already exists.", input.name),
+            )
+            .context("name", vec![input.name.clone()]));
+        }
+        // Re-creating an archived group brings it back, as HubSpot restores archived groups.
+        existing.archived = false;
+        existing.label = input.label.clone();
+        let out = render_group(existing);
+        return Ok(json_response(StatusCode::CREATED, &out));
+    }
+    let group = GroupDef {
+        name: input.name.clone(),
+        label: input.label,
+        display_order: input.display_order.unwrap_or(-1),
+        archived: false,
+    };
+    let out = render_group(&group);
+    schema.add_group(group);
+    Ok(json_response(StatusCode::CREATED, &out))
+}
+
+/// `DELETE /crm/v3/properties/{type}/groups/{groupName}`: archives a custom group.
+pub async fn archive_group(
+    State(hub): State<Hub>,
+    Path((object_type, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&object_type)?;
+    if super::schema::default_groups(kind).iter().any(|(g, _)| *g == name) {
+        return Err(ApiError::validation(format!(
+            "Property group {name} is defined by HubSpot and cannot be archived"
+        )));
+    }
+    let mut world = hub.write();
+    let group = world
+        .schema_mut(kind)
+        .group_mut(&name)
+        .filter(|g| !g.archived)
+        .ok_or_else(|| group_not_found(kind, &name))?;
+    group.archived = true;
+    Ok(json_response_empty())
 }

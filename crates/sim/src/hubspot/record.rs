@@ -208,6 +208,23 @@ impl Record {
         }
     }
 
+    /// When the latest of its values was set.
+    pub fn latest_change(&self) -> Option<Millis> {
+        self.slots
+            .iter()
+            .map(|s| {
+                s.current.at_ms.max(
+                    s.older
+                        .iter()
+                        .flat_map(|o| o.iter())
+                        .map(|v| v.at_ms)
+                        .max()
+                        .unwrap_or(i64::MIN),
+                )
+            })
+            .max()
+    }
+
     /// The property ids this record has values for.
     pub fn props(&self) -> impl Iterator<Item = PropId> + '_ {
         self.slots.iter().map(|s| s.prop)
@@ -271,6 +288,11 @@ mod tests {
         assert_eq!(h, ["customer", "lead"]);
         assert_eq!(r.value(1), Some("a@b.c"));
         assert_eq!(r.props().collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(
+            r.latest_change(),
+            Some(30),
+            "the newest value of any property, older ones included"
+        );
         assert!(!r.set(9, "", 40, UI), "clearing an unset value records nothing");
     }
 }

@@ -54,7 +54,14 @@ fn authenticated() -> Router<Hub> {
             "/crm/v3/properties/{object_type}",
             get(properties::list).post(properties::create),
         )
-        .route("/crm/v3/properties/{object_type}/groups", get(properties::list_groups))
+        .route(
+            "/crm/v3/properties/{object_type}/groups",
+            get(properties::list_groups).post(properties::create_group),
+        )
+        .route(
+            "/crm/v3/properties/{object_type}/groups/{group_name}",
+            get(properties::get_group).delete(properties::archive_group),
+        )
         .route(
             "/crm/v3/properties/{object_type}/batch/{action}",
             post(properties::batch),

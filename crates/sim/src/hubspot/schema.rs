@@ -245,11 +245,43 @@ const ANALYTICS_SOURCES: [(&str, &str); 10] = [
     ("AI_REFERRALS", "AI Referrals"),
 ];
 
-/// The property definitions of one object type.
+/// A property group (`groupName`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupDef {
+    /// Internal name.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// Order.
+    pub display_order: i32,
+    /// Archived.
+    pub archived: bool,
+}
+
+/// HubSpot's own property groups of an object type, `(name, label)`.
+pub fn default_groups(kind: ObjectKind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        ObjectKind::Contact => &[
+            ("contactinformation", "Contact information"),
+            ("analyticsinformation", "Web analytics history"),
+            ("conversioninformation", "Conversion information"),
+            ("sales_properties", "Sales properties"),
+            ("emailinformation", "Email information"),
+        ],
+        ObjectKind::Deal => &[
+            ("dealinformation", "Deal information"),
+            ("deal_activity", "Deal activity"),
+        ],
+        ObjectKind::Company => &[("companyinformation", "Company information")],
+    }
+}
+
+/// The property definitions (and property groups) of one object type.
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
     defs: Vec<PropertyDef>,
     by_name: HashMap<String, PropId>,
+    groups: Vec<GroupDef>,
 }
 
 impl Schema {
@@ -259,6 +291,26 @@ impl Schema {
         self.by_name.insert(def.name.clone(), id);
         self.defs.push(def);
         id
+    }
+
+    /// A live property group.
+    pub fn group(&self, name: &str) -> Option<&GroupDef> {
+        self.groups.iter().find(|g| g.name == name && !g.archived)
+    }
+
+    /// A property group, archived or not, mutably.
+    pub fn group_mut(&mut self, name: &str) -> Option<&mut GroupDef> {
+        self.groups.iter_mut().find(|g| g.name == name)
+    }
+
+    /// Every live property group.
+    pub fn groups(&self) -> impl Iterator<Item = &GroupDef> {
+        self.groups.iter().filter(|g| !g.archived)
+    }
+
+    /// Adds a property group.
+    pub fn add_group(&mut self, group: GroupDef) {
+        self.groups.push(group);
     }
 
     /// The id of a live (not archived) property.
@@ -362,6 +414,14 @@ impl Schema {
     /// by the loader, which knows the owners and pipelines.
     pub fn for_kind(kind: ObjectKind) -> Schema {
         let mut s = Schema::default();
+        for (i, (name, label)) in default_groups(kind).iter().enumerate() {
+            s.add_group(GroupDef {
+                name: (*name).to_owned(),
+                label: (*label).to_owned(),
+                display_order: i as i32,
+                archived: false,
+            });
+        }
         let p = PropertyDef::builtin;
         use PropType::*;
         s.add(

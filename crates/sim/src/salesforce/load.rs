@@ -383,12 +383,13 @@ impl Loader {
             let conversion = (Some(i) == converted).then(|| (contact, account, opportunities.first().copied()));
             leads.push((self.lead(person, lead, conversion)?, lead));
         }
-        // Activities and memberships attach to the lead that is still alive, else the first one.
+        // Activities and memberships attach to the lead that is still alive, else the first one
+        // (and are deleted with it, as Salesforce cascades a lead's deletion).
         let primary_lead = leads
             .iter()
             .find(|(_, l)| l.deleted_at.is_none())
             .or(leads.first())
-            .map(|(id, _)| *id);
+            .map(|(lead, _)| *lead);
         for activity in &sf.activities {
             self.activity(
                 activity,
@@ -628,7 +629,7 @@ impl Loader {
         person: &PersonSpec,
         spec: &LeadSpec,
         conversion: Option<(Option<SfId>, Option<SfId>, Option<SfId>)>,
-    ) -> Result<SfId, SimError> {
+    ) -> Result<(SfId, Option<i64>), SimError> {
         let schema = self.schema("Lead");
         let table = self.table("Lead");
         let owner = self.owner(spec.owner.as_ref());
@@ -729,13 +730,13 @@ impl Loader {
             let row = derive::lead_history(&self.org, id, &field, old, new, at, owner);
             self.seed(history_table, row);
         }
-        Ok(id)
+        Ok((id, deleted))
     }
 
     fn activity(
         &mut self,
         spec: &ActivitySpec,
-        lead: Option<SfId>,
+        lead: Option<(SfId, Option<i64>)>,
         contact: Option<SfId>,
         contact_at: Option<DateTime<Utc>>,
         converted_at: Option<DateTime<Utc>>,
@@ -744,8 +745,13 @@ impl Loader {
         let at = stamp_of(&spec.at);
         // Logged on the contact when it existed then; conversion moved the lead's activities to it.
         let on_contact = contact.is_some() && (converted_at.is_some() || contact_at.is_some_and(|c| spec.at >= c));
-        let who = if on_contact { contact } else { lead };
-        let Some(who) = who else {
+        let who = if on_contact { contact } else { lead.map(|(id, _)| id) };
+        let dies = if on_contact {
+            None
+        } else {
+            lead.and_then(|(_, deleted)| deleted)
+        };
+        let Some(who) = who.filter(|_| dies.is_none_or(|d| at < d)) else {
             self.report.skipped += 1;
             return;
         };
@@ -798,19 +804,33 @@ impl Loader {
         if let Some(moved) = moved_at {
             derive::stamp_modified(&schema, &mut vals, moved, self.org.api_user);
         }
-        self.seed(table, vals);
+        self.seed_maybe_deleted(table, vals, dies);
+    }
+
+    /// Appends a row that, with `deleted`, went to the recycle bin at that instant.
+    fn seed_maybe_deleted(&mut self, table: usize, mut vals: Vec<Val>, deleted: Option<i64>) {
+        let schema = Arc::clone(self.org.object(table));
+        if let Some(at) = deleted {
+            set(&schema, &mut vals, "IsDeleted", Val::Bool(true));
+            derive::stamp_modified(&schema, &mut vals, at, self.org.api_user);
+        }
+        let (row, _) = self.seed(table, vals);
+        if let Some(at) = deleted {
+            self.org.seed_deleted(table, row, at);
+        }
     }
 
     fn member(
         &mut self,
         campaign: SfId,
         spec: &crate::scenario::CampaignMemberSpec,
-        lead: Option<SfId>,
+        lead: Option<(SfId, Option<i64>)>,
         contact: Option<SfId>,
         converted_at: Option<DateTime<Utc>>,
     ) {
-        let lead_id = lead;
-        if lead_id.is_none() && contact.is_none() {
+        let lead_id = lead.map(|(id, _)| id);
+        let dies = lead.and_then(|(_, deleted)| deleted).filter(|_| converted_at.is_none());
+        if (lead_id.is_none() && contact.is_none()) || dies.is_some_and(|d| stamp_of(&spec.created_at) >= d) {
             self.report.skipped += 1;
             return;
         }
@@ -850,7 +870,7 @@ impl Loader {
         if let Some(last) = last {
             derive::stamp_modified(&schema, &mut vals, last, self.org.api_user);
         }
-        self.seed(table, vals);
+        self.seed_maybe_deleted(table, vals, dies);
     }
 
     /// Sets fields from a scenario `fields` map, dropping values their type cannot hold.

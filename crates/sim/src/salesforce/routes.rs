@@ -15,7 +15,6 @@ use crate::faults::{self, fault_layer};
 use axum::http::Request;
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Extension, Router};
 use std::sync::Arc;
@@ -94,9 +93,4 @@ pub fn trim_trailing_slash<B>(mut request: Request<B>) -> Request<B> {
         }
     }
     request
-}
-
-/// A 404 in Salesforce's shape (used where a handler has no better answer).
-pub fn not_found() -> Response {
-    ApiError::not_found().into_response()
 }
