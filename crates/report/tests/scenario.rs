@@ -14,9 +14,12 @@ fn options() -> ReportOptions {
 }
 
 fn row<'a>(rows: &'a [FunnelRow], name: &str) -> &'a FunnelRow {
-    rows.iter()
-        .find(|r| r.group.name == name)
-        .unwrap_or_else(|| panic!("no row {name}: {:?}", rows.iter().map(|r| &r.group.name).collect::<Vec<_>>()))
+    rows.iter().find(|r| r.group.name == name).unwrap_or_else(|| {
+        panic!(
+            "no row {name}: {:?}",
+            rows.iter().map(|r| &r.group.name).collect::<Vec<_>>()
+        )
+    })
 }
 
 fn close(a: Option<f64>, b: f64) -> bool {
@@ -59,7 +62,10 @@ async fn funnel_by_first_touch_with_rates_and_stage_days() {
 
     // First touches: P1 t1 (A), P3 t4 (A), P2 t3 (B), P4 t5 (B), P5 none.
     let a = row(&f.by_campaign, "Webinar DE");
-    assert_eq!((a.reached, a.leads, a.mqls, a.sqls, a.opportunities, a.won), (2, 2, 2, 1, 1, 1));
+    assert_eq!(
+        (a.reached, a.leads, a.mqls, a.sqls, a.opportunities, a.won),
+        (2, 2, 2, 1, 1, 1)
+    );
     assert!(close(a.conversion.mql_to_sql, 0.5));
     let b = row(&f.by_campaign, "Paid search X");
     assert_eq!((b.reached, b.leads, b.mqls, b.sqls, b.won), (2, 1, 1, 0, 0));
@@ -67,7 +73,11 @@ async fn funnel_by_first_touch_with_rates_and_stage_days() {
     assert_eq!(b.conversion.sql_to_opportunity, None, "no SQLs: no rate, not 0%");
     let none = row(&f.by_campaign, "(no campaign)");
     assert_eq!((none.reached, none.leads, none.mqls), (1, 1, 1));
-    assert_eq!(f.by_campaign.iter().map(|r| r.reached).sum::<i64>(), t.reached, "rows add up");
+    assert_eq!(
+        f.by_campaign.iter().map(|r| r.reached).sum::<i64>(),
+        t.reached,
+        "rows add up"
+    );
 
     // Channels: t1, t4 email; t3, t5 paid search; P5 has no touch: their original source.
     let email = row(&f.by_channel, "email");
@@ -86,7 +96,10 @@ async fn funnel_by_first_touch_with_rates_and_stage_days() {
         until: chrono::NaiveDate::from_ymd_opt(2026, 3, 31),
     };
     let (m, _dir) = report(&march).await;
-    assert_eq!((m.funnel.total.reached, m.funnel.total.leads, m.funnel.total.won), (3, 3, 1));
+    assert_eq!(
+        (m.funnel.total.reached, m.funnel.total.leads, m.funnel.total.won),
+        (3, 3, 1)
+    );
 }
 
 #[tokio::test]
@@ -146,14 +159,23 @@ async fn attribution_under_the_chosen_model_and_all_models_side_by_side() {
     // t2. A's share: w / (1 + w), rounded to the cent.
     let w = 2f64.powf(-10.0 / 7.0);
     let expected = (1_200_000.0 * w / (1.0 + w)).round() as i64;
-    assert!((ra["time_decay"] - expected).abs() <= 1, "{} vs {expected}", ra["time_decay"]);
+    assert!(
+        (ra["time_decay"] - expected).abs() <= 1,
+        "{} vs {expected}",
+        ra["time_decay"]
+    );
     assert_eq!(ra["time_decay"] + rb["time_decay"], 1_200_000);
 
     // Another model changes the main figures: first touch gives A everything.
     let mut first = options();
     first.model = "first_touch".into();
     let (f, _dir) = report(&first).await;
-    let fa = f.attribution.by_campaign.iter().find(|x| x.group.name == "Webinar DE").unwrap();
+    let fa = f
+        .attribution
+        .by_campaign
+        .iter()
+        .find(|x| x.group.name == "Webinar DE")
+        .unwrap();
     assert_eq!(fa.revenue[0].minor, 1_200_000);
 }
 
@@ -164,7 +186,10 @@ async fn lead_quality_per_campaign() {
     let camp = |name: &str| q.by_campaign.iter().find(|x| x.group.name == name).unwrap();
     // A: P1 (called, won) and P3 (never called, recycled). 1 of 2 contacted, 1 SQL (P1).
     let a = camp("Webinar DE");
-    assert_eq!((a.leads, a.contacted, a.disqualified, a.recycled, a.sqls, a.won), (2, 1, 0, 1, 1, 1));
+    assert_eq!(
+        (a.leads, a.contacted, a.disqualified, a.recycled, a.sqls, a.won),
+        (2, 1, 0, 1, 1, 1)
+    );
     assert!(close(a.contacted_rate, 0.5));
     assert!(close(a.sql_rate, 0.5));
     // B: P2 only (P4 is no lead): called, disqualified for "no budget".
@@ -173,10 +198,16 @@ async fn lead_quality_per_campaign() {
     assert!(close(b.disqualified_rate, 1.0));
     assert!(close(b.sql_rate, 0.0));
     assert_eq!(b.top_reasons.len(), 1);
-    assert_eq!((b.top_reasons[0].reason.as_str(), b.top_reasons[0].count), ("no budget", 1));
+    assert_eq!(
+        (b.top_reasons[0].reason.as_str(), b.top_reasons[0].count),
+        ("no budget", 1)
+    );
     // All 4 leads: P1, P2, P5 contacted; 1 disqualified; 1 SQL.
     let t = &q.total;
-    assert_eq!((t.leads, t.contacted, t.disqualified, t.recycled, t.sqls), (4, 3, 1, 1, 1));
+    assert_eq!(
+        (t.leads, t.contacted, t.disqualified, t.recycled, t.sqls),
+        (4, 3, 1, 1, 1)
+    );
     assert!(close(t.contacted_rate, 0.75));
     assert!(close(t.sql_rate, 0.25));
 }
@@ -184,7 +215,13 @@ async fn lead_quality_per_campaign() {
 #[tokio::test]
 async fn content_engagement_depth_influence_and_credit() {
     let (r, _dir) = report(&options()).await;
-    let asset = |key: &str| r.content.assets.iter().find(|x| x.group.id.as_deref() == Some(key)).unwrap();
+    let asset = |key: &str| {
+        r.content
+            .assets
+            .iter()
+            .find(|x| x.group.id.as_deref() == Some(key))
+            .unwrap()
+    };
     // Webinar: P1 attended (30 of 60 minutes), P3 registered. Both became MQLs after their first
     // engagement (days 0 → 1 and 4 → 5); P1's deal was created (day 20) after day 0.
     let w = asset(WEBINAR);
@@ -192,7 +229,10 @@ async fn content_engagement_depth_influence_and_credit() {
     assert_eq!((w.people, w.touches, w.downloads, w.attendees), (2, 2, 0, 1));
     assert!(close(w.median_minutes_watched, 30.0));
     assert!(close(w.median_percent_watched, 50.0));
-    assert_eq!((w.mqls_influenced, w.deals_influenced, w.deals_won_influenced), (2, 1, 1));
+    assert_eq!(
+        (w.mqls_influenced, w.deals_influenced, w.deals_won_influenced),
+        (2, 1, 1)
+    );
     // W-shaped credit to t1 (the webinar): 8,000.00 of the revenue.
     assert_eq!(w.revenue.iter().map(|a| a.minor).collect::<Vec<_>>(), [800_000]);
     // Paper: P2 downloaded on day 2 (MQL day 3: influenced), P1 on day 10 (MQL day 1: not, but the
@@ -209,8 +249,11 @@ async fn sla_months_owners_breaches_and_stalled_leads() {
     let (r, _dir) = report(&options()).await;
     let s = &r.sla;
     // MQLs: P1 (Mar 2), P2 (Mar 4), P3 (Mar 6), P5 (Apr 16); none implied. Target 2 a month.
-    let months: Vec<(&str, i64, i64, Option<f64>)> =
-        s.by_month.iter().map(|m| (m.month.as_str(), m.mqls, m.handoffs, m.attainment)).collect();
+    let months: Vec<(&str, i64, i64, Option<f64>)> = s
+        .by_month
+        .iter()
+        .map(|m| (m.month.as_str(), m.mqls, m.handoffs, m.attainment))
+        .collect();
     assert_eq!(months.len(), 2);
     assert_eq!((months[0].0, months[0].1, months[0].2), ("2026-03", 3, 3));
     assert!(close(months[0].3, 1.5));
@@ -231,9 +274,17 @@ async fn sla_months_owners_breaches_and_stalled_leads() {
     assert!(close(t.median_minutes, 120.0));
     assert!(close(t.p90_minutes, 2_880.0));
     // Alice: P1 (120, met), P3 (breached, not contacted). Bob: P2 (2,880), P5 (30).
-    let owner = |name: &str| s.by_owner.iter().find(|o| o.group.name == name).unwrap_or_else(|| panic!("{:?}", s.by_owner));
+    let owner = |name: &str| {
+        s.by_owner
+            .iter()
+            .find(|o| o.group.name == name)
+            .unwrap_or_else(|| panic!("{:?}", s.by_owner))
+    };
     let alice = owner("Alice Rep");
-    assert_eq!((alice.handoffs, alice.met, alice.breached, alice.not_contacted), (2, 1, 1, 1));
+    assert_eq!(
+        (alice.handoffs, alice.met, alice.breached, alice.not_contacted),
+        (2, 1, 1, 1)
+    );
     assert!(close(alice.median_minutes, 120.0));
     let bob = owner("Bob Rep");
     assert_eq!((bob.handoffs, bob.met, bob.breached), (2, 1, 1));
@@ -260,9 +311,21 @@ async fn sla_months_owners_breaches_and_stalled_leads() {
         .breaches
         .people
         .iter()
-        .map(|p| (p.email.as_deref().unwrap(), p.what_happened.as_str(), p.owner.name.as_str()))
+        .map(|p| {
+            (
+                p.email.as_deref().unwrap(),
+                p.what_happened.as_str(),
+                p.owner.name.as_str(),
+            )
+        })
         .collect();
-    assert_eq!(b, [("ben@example.com", "late", "Bob Rep"), ("cleo@example.com", "not_contacted", "Alice Rep")]);
+    assert_eq!(
+        b,
+        [
+            ("ben@example.com", "late", "Bob Rep"),
+            ("cleo@example.com", "not_contacted", "Alice Rep")
+        ]
+    );
     assert!(close(s.breaches.people[0].hours_late, 24.0));
     assert!(close(s.breaches.people[1].hours_late, 1_320.0));
     assert_eq!(s.breaches.people[0].month, "2026-03");
@@ -280,19 +343,37 @@ async fn data_health_and_the_summary() {
     let h = &r.data_health;
     // Five people; P4 only in HubSpot; the other four in both.
     let c = h.coverage;
-    assert_eq!((c.people, c.awaiting_reconcile, c.both_systems, c.marketing_only, c.crm_only), (5, 0, 4, 1, 0));
+    assert_eq!(
+        (
+            c.people,
+            c.awaiting_reconcile,
+            c.both_systems,
+            c.marketing_only,
+            c.crm_only
+        ),
+        (5, 0, 4, 1, 0)
+    );
     // Eve's second lead is a duplicate in Salesforce.
     assert_eq!(h.duplicates.len(), 1);
-    assert_eq!((h.duplicates[0].system.as_str(), h.duplicates[0].records), ("salesforce", 1));
+    assert_eq!(
+        (h.duplicates[0].system.as_str(), h.duplicates[0].records),
+        ("salesforce", 1)
+    );
     assert_eq!(h.duplicate_records[0].email.as_deref(), Some("eve@example.com"));
     assert_eq!(h.quarantine.len(), 1);
-    assert_eq!((h.quarantine[0].reason.as_str(), h.quarantine[0].entries), ("email is not an address", 1));
+    assert_eq!(
+        (h.quarantine[0].reason.as_str(), h.quarantine[0].entries),
+        ("email is not an address", 1)
+    );
     assert_eq!(h.push_errors.len(), 1);
     assert!(h.push_errors[0].reason.starts_with("INVALID_FIELD"));
     assert_eq!(h.push_errors[0].writes, 1);
 
     let s = &r.summary;
-    assert_eq!((s.reached, s.leads, s.mqls, s.sqls, s.opportunities, s.won), (5, 4, 4, 1, 1, 1));
+    assert_eq!(
+        (s.reached, s.leads, s.mqls, s.sqls, s.opportunities, s.won),
+        (5, 4, 4, 1, 1, 1)
+    );
     assert_eq!(s.revenue.iter().map(|a| a.minor).collect::<Vec<_>>(), [1_200_000]);
     assert!(close(s.sla_met_rate, 0.5));
     assert!(close(s.median_speed_to_lead_minutes, 120.0));

@@ -235,10 +235,42 @@ pub fn world() -> Vec<Record> {
         }));
     }
     // P1
-    out.push(Record::MarketingContact(contact(101, "ada@example.com", "Ada", day(0, 0), true, Channel::Email)));
-    out.push(touch("t1", 101, WebinarAttendance, day(0, 0), Channel::Email, Some("A"), Some(WEBINAR), Some(watched)));
-    out.push(touch("t2", 101, ContentDownload, day(10, 0), Channel::PaidSearch, Some("B"), Some(PAPER), None));
-    out.push(Record::CrmLead(lead(1, "ada@example.com", ALICE, day(1, 0), LeadStatus::Open, None)));
+    out.push(Record::MarketingContact(contact(
+        101,
+        "ada@example.com",
+        "Ada",
+        day(0, 0),
+        true,
+        Channel::Email,
+    )));
+    out.push(touch(
+        "t1",
+        101,
+        WebinarAttendance,
+        day(0, 0),
+        Channel::Email,
+        Some("A"),
+        Some(WEBINAR),
+        Some(watched),
+    ));
+    out.push(touch(
+        "t2",
+        101,
+        ContentDownload,
+        day(10, 0),
+        Channel::PaidSearch,
+        Some("B"),
+        Some(PAPER),
+        None,
+    ));
+    out.push(Record::CrmLead(lead(
+        1,
+        "ada@example.com",
+        ALICE,
+        day(1, 0),
+        LeadStatus::Open,
+        None,
+    )));
     out.push(call(1, &lead_key(1), day(1, 120), ALICE));
     let mut d1 = Deal {
         id: ExternalId::salesforce(ObjectType::Deal, &sfid("006", 1)),
@@ -264,23 +296,111 @@ pub fn world() -> Vec<Record> {
     d1.updated_at = day(30, 0);
     out.push(Record::Deal(d1));
     // P2
-    out.push(Record::MarketingContact(contact(102, "ben@example.com", "Ben", day(2, 0), true, Channel::PaidSearch)));
-    out.push(touch("t3", 102, ContentDownload, day(2, 0), Channel::PaidSearch, Some("B"), Some(PAPER), None));
-    out.push(Record::CrmLead(lead(2, "ben@example.com", BOB, day(3, 0), LeadStatus::Disqualified, Some("no budget"))));
+    out.push(Record::MarketingContact(contact(
+        102,
+        "ben@example.com",
+        "Ben",
+        day(2, 0),
+        true,
+        Channel::PaidSearch,
+    )));
+    out.push(touch(
+        "t3",
+        102,
+        ContentDownload,
+        day(2, 0),
+        Channel::PaidSearch,
+        Some("B"),
+        Some(PAPER),
+        None,
+    ));
+    out.push(Record::CrmLead(lead(
+        2,
+        "ben@example.com",
+        BOB,
+        day(3, 0),
+        LeadStatus::Disqualified,
+        Some("no budget"),
+    )));
     out.push(call(2, &lead_key(2), day(5, 0), BOB));
-    out.push(status_change(&lead_key(2), LeadStatus::Disqualified, Some("no budget"), day(6, 0)));
+    out.push(status_change(
+        &lead_key(2),
+        LeadStatus::Disqualified,
+        Some("no budget"),
+        day(6, 0),
+    ));
     // P3
-    out.push(Record::MarketingContact(contact(103, "cleo@example.com", "Cleo", day(4, 0), true, Channel::Email)));
-    out.push(touch("t4", 103, WebinarRegistration, day(4, 0), Channel::Email, Some("A"), Some(WEBINAR), None));
-    out.push(Record::CrmLead(lead(3, "cleo@example.com", ALICE, day(5, 0), LeadStatus::Recycled, None)));
+    out.push(Record::MarketingContact(contact(
+        103,
+        "cleo@example.com",
+        "Cleo",
+        day(4, 0),
+        true,
+        Channel::Email,
+    )));
+    out.push(touch(
+        "t4",
+        103,
+        WebinarRegistration,
+        day(4, 0),
+        Channel::Email,
+        Some("A"),
+        Some(WEBINAR),
+        None,
+    ));
+    out.push(Record::CrmLead(lead(
+        3,
+        "cleo@example.com",
+        ALICE,
+        day(5, 0),
+        LeadStatus::Recycled,
+        None,
+    )));
     out.push(status_change(&lead_key(3), LeadStatus::Recycled, None, day(20, 0)));
     // P4
-    out.push(Record::MarketingContact(contact(104, "dan@example.com", "Dan", day(40, 0), false, Channel::PaidSearch)));
-    out.push(touch("t5", 104, EmailClick, day(40, 0), Channel::PaidSearch, Some("B"), None, None));
+    out.push(Record::MarketingContact(contact(
+        104,
+        "dan@example.com",
+        "Dan",
+        day(40, 0),
+        false,
+        Channel::PaidSearch,
+    )));
+    out.push(touch(
+        "t5",
+        104,
+        EmailClick,
+        day(40, 0),
+        Channel::PaidSearch,
+        Some("B"),
+        None,
+        None,
+    ));
     // P5
-    out.push(Record::MarketingContact(contact(105, "eve@example.com", "Eve", day(45, 0), true, Channel::OrganicSearch)));
-    out.push(Record::CrmLead(lead(5, "eve@example.com", BOB, day(46, 0), LeadStatus::Open, None)));
-    out.push(Record::CrmLead(lead(55, "eve@example.com", BOB, day(50, 0), LeadStatus::Open, None)));
+    out.push(Record::MarketingContact(contact(
+        105,
+        "eve@example.com",
+        "Eve",
+        day(45, 0),
+        true,
+        Channel::OrganicSearch,
+    )));
+    out.push(Record::CrmLead(lead(
+        5,
+        "eve@example.com",
+        BOB,
+        day(46, 0),
+        LeadStatus::Open,
+        None,
+    )));
+    out.push(Record::CrmLead(lead(
+        55,
+        "eve@example.com",
+        BOB,
+        day(50, 0),
+        LeadStatus::Open,
+        None,
+    )));
     out.push(call(5, &lead_key(5), day(46, 30), BOB));
     out
 }
@@ -307,7 +427,12 @@ pub async fn reconciled_store(dir: &std::path::Path) -> Store {
     let due = store.due_pushes(System::Salesforce, Utc::now(), 1).await.unwrap();
     let item = due.first().expect("reconcile queued a push to salesforce");
     store
-        .fail_push(item.id, "INVALID_FIELD: No such column 'Closedloop_MQL_Date__c'", None, 5)
+        .fail_push(
+            item.id,
+            "INVALID_FIELD: No such column 'Closedloop_MQL_Date__c'",
+            None,
+            5,
+        )
         .await
         .unwrap();
     store

@@ -16,7 +16,7 @@ const PALETTE: [&str; 9] = [
 
 fn open(id: &str, title: &str, width: u32, height: u32) -> String {
     format!(
-        r#"<svg class="chart" id="chart-{id}" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-{id}-title" xmlns="http://www.w3.org/2000/svg"><title id="chart-{id}-title">{}</title>"#,
+        r#"<svg class="chart" id="chart-{id}" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-{id}-title"><title id="chart-{id}-title">{}</title>"#,
         escape(title)
     )
 }
