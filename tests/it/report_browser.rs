@@ -21,11 +21,9 @@ fn run(cmd: &mut Command) -> std::process::Output {
     cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
-/// `tests/browser` with its pinned packages installed (once, under a file lock).
+/// `tests/browser` with its pinned packages installed (one test uses it, so no lock is needed).
 fn browser_dir() -> PathBuf {
     let dir = workspace_root().join("tests").join("browser");
-    let lock = std::fs::File::create(std::env::temp_dir().join("closedloop-browser-npm.lock")).unwrap();
-    lock.lock().unwrap();
     if !dir.join("node_modules").join("playwright-core").exists() {
         let out = run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
@@ -38,7 +36,6 @@ fn browser_dir() -> PathBuf {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    drop(lock);
     dir
 }
 

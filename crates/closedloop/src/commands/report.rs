@@ -42,10 +42,11 @@ pub async fn run(args: ReportArgs) -> Result<(), ExitError> {
         ReportFormat::Html => render_html(&report),
         ReportFormat::Csv => {
             let dir = args.out.as_deref().unwrap_or(std::path::Path::new("."));
-            for path in write_csv(&report, dir)? {
-                println!("{}", path.display());
-            }
-            return Ok(());
+            let written: Vec<String> = write_csv(&report, dir)?
+                .iter()
+                .map(|p| format!("{}\n", p.display()))
+                .collect();
+            return print_out(&written.concat());
         }
     };
     match args.out {
@@ -56,7 +57,17 @@ pub async fn run(args: ReportArgs) -> Result<(), ExitError> {
             })?;
             eprintln!("report written to {}", path.display());
         }
-        None => print!("{text}"),
+        None => print_out(&text)?,
     }
     Ok(())
+}
+
+/// Writes to standard output; a reader that stops early (`| head`) is not an error.
+fn print_out(text: &str) -> Result<(), ExitError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
