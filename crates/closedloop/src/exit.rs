@@ -8,8 +8,8 @@ pub const OK: u8 = 0;
 pub const FAILURE: u8 = 1;
 /// The configuration is invalid, or a secret it names is missing: nothing was started.
 pub const CONFIG: u8 = 3;
-/// The command is not available in this build yet.
-pub const UNAVAILABLE: u8 = 69;
+/// An API's daily quota is spent: the work stopped cleanly and resumes on the next run.
+pub const QUOTA: u8 = 4;
 
 /// An error carrying the exit code it should produce.
 #[derive(Debug)]

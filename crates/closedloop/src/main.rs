@@ -5,7 +5,6 @@ mod cli;
 mod commands;
 mod exit;
 mod logging;
-mod sim_config;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -232,6 +232,10 @@ pub struct HubSpotWebhook {
     /// Deliveries older than this many seconds are rejected (HubSpot: 300).
     #[serde(default = "default_webhook_max_age_secs")]
     pub max_age_secs: u64,
+    /// The public base URL HubSpot posts to (`https://sync.example.com`) when closedloop sits
+    /// behind a proxy: the signature covers the URL HubSpot used, not the one the proxy forwards to.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 fn yes() -> bool {

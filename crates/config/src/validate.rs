@@ -167,6 +167,7 @@ pub fn validate(config: &Config, doc: &Doc<'_>) -> Vec<Problem> {
             ("web_events", &s.web_events),
             ("email_events", &s.email_events),
             ("catalog", &s.catalog),
+            ("archived", &s.archived),
         ] {
             c.positive(&format!("hubspot.streams.{name}.interval_secs"), stream.interval_secs);
         }
@@ -175,6 +176,11 @@ pub fn validate(config: &Config, doc: &Doc<'_>) -> Vec<Problem> {
                 c.fail("hubspot.webhook.path", "must start with /");
             }
             c.positive("hubspot.webhook.max_age_secs", w.max_age_secs);
+            if let Some(url) = &w.public_url {
+                if url::Url::parse(url).map(|u| u.scheme() != "https").unwrap_or(true) {
+                    c.fail("hubspot.webhook.public_url", "must be an https URL (HubSpot only posts to https)");
+                }
+            }
         }
     }
 
@@ -230,6 +236,18 @@ pub fn validate(config: &Config, doc: &Doc<'_>) -> Vec<Problem> {
         }
     }
     c.positive("report.top_campaigns", u64::from(config.report.top_campaigns));
+    let computed = &config.reconcile.attribution.models;
+    if !computed.iter().any(|m| m.as_str() == config.report.default_model) {
+        let names: Vec<&str> = computed.iter().map(|m| m.as_str()).collect();
+        c.fail(
+            "report.default_model",
+            format!(
+                "{:?} is not one of the models reconcile computes (reconcile.attribution.models: {})",
+                config.report.default_model,
+                names.join(", ")
+            ),
+        );
+    }
     c.problems
 }
 

@@ -174,6 +174,14 @@ fn reconcile_rules_are_validated_with_their_paths() {
 }
 
 #[test]
+fn the_report_model_must_be_one_reconcile_computes() {
+    let text = format!("{MINIMAL}\n[report]\ndefault_model = \"w_shapd\"\n");
+    let err = parse_str(&text).unwrap_err();
+    assert!(err.fields().contains(&"report.default_model".to_owned()), "{err}");
+    assert!(err.to_string().contains("w_shaped"), "the message lists the valid models: {err}");
+}
+
+#[test]
 fn loopback_http_is_allowed_for_simulators() {
     let text = MINIMAL.replace("https://acme.my.salesforce.com", "http://127.0.0.1:8081");
     parse_str(&text).unwrap();

@@ -13,6 +13,9 @@ pub enum ServiceError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The configuration cannot be used (a secret is missing); names the field.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] closedloop_store::StoreError),

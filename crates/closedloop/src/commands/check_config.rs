@@ -25,10 +25,13 @@ pub async fn run(args: CheckConfigArgs) -> Result<(), ExitError> {
         }
     }
     if args.probe {
-        return Err(ExitError::new(
-            crate::exit::UNAVAILABLE,
-            anyhow!("--probe is not available in this build yet (it arrives with the connectors, issues 4 and 5)"),
-        ));
+        // The same read calls a pull makes, per connector: what works, what is missing.
+        let connectors = closedloop_service::wiring::connectors(&loaded).map_err(super::common::service_error)?;
+        let (text, ok) = closedloop_service::wiring::probe(&connectors).await;
+        print!("{text}");
+        if !ok {
+            return Err(ExitError::new(CONFIG, anyhow!("{}: the probe found problems (listed above)", path.display())));
+        }
     }
     let c = &loaded.config;
     let systems: Vec<&str> = [

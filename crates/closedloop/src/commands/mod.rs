@@ -1,7 +1,10 @@
 //! One module per subcommand; `dispatch` runs the one the command line chose.
 
+mod backfill;
 mod check_config;
-mod not_yet;
+mod common;
+mod demo;
+mod run;
 mod report;
 mod sim;
 mod status;
@@ -14,10 +17,10 @@ pub async fn dispatch(command: Command) -> Result<(), ExitError> {
     match command {
         Command::CheckConfig(args) => check_config::run(args).await,
         Command::Status(args) => status::run(args).await,
-        Command::Run(_) => not_yet::run("run", 7),
-        Command::Backfill(_) => not_yet::run("backfill", 7),
+        Command::Run(args) => run::run(args).await,
+        Command::Backfill(args) => backfill::run(args).await,
         Command::Report(args) => report::run(args).await,
         Command::Sim(args) => sim::run(args).await,
-        Command::Demo(_) => not_yet::run("demo", 7),
+        Command::Demo(args) => demo::run(args).await,
     }
 }

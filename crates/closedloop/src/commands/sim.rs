@@ -5,7 +5,7 @@
 
 use crate::cli::SimArgs;
 use crate::exit::{CONFIG, ExitError};
-use crate::sim_config::{self, SimEndpoints};
+use closedloop_service::sim_config::{self, SimEndpoints};
 use anyhow::{Context, anyhow};
 use closedloop_sim::Scenario;
 
@@ -57,7 +57,8 @@ pub async fn run(args: SimArgs) -> Result<(), ExitError> {
             hubspot_url: hubspot.base_url(),
             salesforce_url: salesforce.base_url().to_owned(),
         };
-        let secrets = sim_config::write(path, &endpoints, &scenario, "127.0.0.1:9464")?;
+        let secrets = sim_config::write(path, &endpoints, &scenario, "127.0.0.1:9464")
+            .with_context(|| format!("write {}", path.display()))?;
         println!(
             "config written to {} (credentials in {})",
             path.display(),

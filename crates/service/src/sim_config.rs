@@ -3,7 +3,6 @@
 //! Holds no state. The simulators' credentials are written to files beside the config (mode 0600)
 //! and referenced as `{ file = ... }`, so even a simulator config never holds a secret inline.
 
-use anyhow::Context;
 use closedloop_sim::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +15,7 @@ pub struct SimEndpoints {
 }
 
 /// Writes the config at `path` (and its secrets directory); returns the secrets directory.
-pub fn write(path: &Path, endpoints: &SimEndpoints, scenario: &Scenario, listen_addr: &str) -> anyhow::Result<PathBuf> {
+pub fn write(path: &Path, endpoints: &SimEndpoints, scenario: &Scenario, listen_addr: &str) -> std::io::Result<PathBuf> {
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -27,10 +26,10 @@ pub fn write(path: &Path, endpoints: &SimEndpoints, scenario: &Scenario, listen_
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    std::fs::create_dir_all(&dir)?;
     let secrets_name = format!("{stem}.secrets");
     let secrets = dir.join(&secrets_name);
-    std::fs::create_dir_all(&secrets).with_context(|| format!("create {}", secrets.display()))?;
+    std::fs::create_dir_all(&secrets)?;
     let h = &scenario.hubspot;
     let s = &scenario.salesforce;
     for (file, value) in [
@@ -126,11 +125,11 @@ interval_secs = 30
         client_id = s.client_id,
         hubspot_deals = scenario.people.iter().any(|p| !p.hubspot_deals.is_empty()),
     );
-    std::fs::write(path, text).with_context(|| format!("write {}", path.display()))?;
+    std::fs::write(path, text)?;
     Ok(secrets)
 }
 
-fn write_private(path: &Path, value: &str) -> anyhow::Result<()> {
+fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
@@ -138,9 +137,7 @@ fn write_private(path: &Path, value: &str) -> anyhow::Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut f = options
-        .open(path)
-        .with_context(|| format!("write {}", path.display()))?;
+    let mut f = options.open(path)?;
     f.write_all(value.as_bytes())?;
     Ok(())
 }
