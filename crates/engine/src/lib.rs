@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`pull`] — `drive_stream`, the page loop of one stream (commit page + cursor, cancel between pages).
 //! - [`push`] — `push_target`, the batch loop of one target (complete on confirmation, back off, dead-letter).
+//! - [`reconcile`] — `run`, `run_all`: the dirty queue in batches through identity, the core's reconcile, results, outbox.
 //! - [`error`] — `EngineError`.
 
 #![warn(missing_docs)]
@@ -13,6 +14,7 @@
 pub mod error;
 pub mod pull;
 pub mod push;
+pub mod reconcile;
 
 pub use error::EngineError;
 

@@ -3,3 +3,7 @@
 mod fakes;
 mod pull_tests;
 mod push_tests;
+mod reconcile_identity_tests;
+mod reconcile_run_tests;
+mod reconcile_scale;
+mod reconcile_support;
