@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`pull`] — `drive_stream`, the page loop of one stream (commit page + cursor, cancel between pages).
 //! - [`push`] — `push_target`, the batch loop of one target (complete on confirmation, back off, dead-letter).
+//! - [`reconcile`] — `run`, `run_all`: the dirty queue in batches through identity, the core's reconcile, results, outbox.
 //! - [`dynamic`] — type-erased streams and targets (`DynStream`, `DynTarget`).
 //! - [`cycle`] — `Engine`: one cycle (`run_once`) and the daemon loop (`run_daemon`).
 //! - [`error`] — `EngineError`.
@@ -17,6 +18,7 @@ pub mod dynamic;
 pub mod error;
 pub mod pull;
 pub mod push;
+pub mod reconcile;
 
 pub use cycle::{CycleReport, Engine, ReconcileReport, ReconcileStep, Scheduled};
 pub use error::EngineError;

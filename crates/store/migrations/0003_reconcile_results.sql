@@ -154,11 +154,20 @@ CREATE INDEX conversions_kind_at ON conversions(kind, converted_at);
 -- whole, and `unattributed` says why (no_touches, no_weighted_position).
 -- The touch's dimensions (kind, channel, campaign, content, time, person) and the conversion's
 -- kind and time are copied in, so "credit per campaign / content / channel and model" is one
--- GROUP BY over an index, e.g. revenue per campaign under W-shaped:
+-- GROUP BY over one table, walking an index on (model, conversion_kind, dimension), e.g. revenue
+-- per campaign under W-shaped, and attributed MQLs per channel (fractional) in a quarter:
 --   SELECT campaign_system, campaign_id, currency, SUM(amount_minor) FROM attribution_credits
 --   WHERE model = 'w_shaped' AND conversion_kind = 'revenue' GROUP BY 1, 2, 3;
--- and attributed MQLs per channel (fractional): SUM(ppm) / 1e6 ... WHERE conversion_kind = 'mql'.
+--   SELECT channel, SUM(ppm) / 1e6 FROM attribution_credits
+--   WHERE model = 'linear' AND conversion_kind = 'mql' AND converted_at >= :from AND converted_at < :to
+--   GROUP BY 1;
+-- The dimension indexes deliberately stop at the dimension: with the row id as their last key,
+-- each batch appends at the end of a few thousand (model, kind, dimension) runs instead of
+-- writing all over wide covering indexes, which keeps reconcile's writes fast as the table grows;
+-- a report reads one (model, kind) slice, a small share of the rows.
 -- A touchpoint re-read with other dimensions marks its person dirty, so copies never go stale.
+-- There is no index on touchpoint_id: touchpoints are never deleted (a delete would have to
+-- remove its credits first, and would scan for them).
 CREATE TABLE attribution_credits (
     conversion_id   INTEGER NOT NULL REFERENCES conversions(id) ON DELETE CASCADE,
     model           TEXT NOT NULL,        -- first_touch, last_touch, lead_creation, linear, time_decay, u_shaped, w_shaped, full_path, custom
@@ -179,10 +188,6 @@ CREATE TABLE attribution_credits (
     CHECK ((touchpoint_id IS NULL) = (unattributed IS NOT NULL))
 );
 CREATE INDEX attribution_credits_conversion ON attribution_credits(conversion_id);
-CREATE INDEX attribution_credits_touchpoint ON attribution_credits(touchpoint_id);
-CREATE INDEX attribution_credits_campaign
-    ON attribution_credits(model, conversion_kind, campaign_system, campaign_id, currency, converted_at, ppm, amount_minor);
-CREATE INDEX attribution_credits_content
-    ON attribution_credits(model, conversion_kind, content_key, currency, converted_at, ppm, amount_minor);
-CREATE INDEX attribution_credits_channel
-    ON attribution_credits(model, conversion_kind, channel, currency, converted_at, ppm, amount_minor);
+CREATE INDEX attribution_credits_campaign ON attribution_credits(model, conversion_kind, campaign_system, campaign_id);
+CREATE INDEX attribution_credits_content ON attribution_credits(model, conversion_kind, content_key);
+CREATE INDEX attribution_credits_channel ON attribution_credits(model, conversion_kind, channel);

@@ -4,3 +4,7 @@ mod cycle_tests;
 mod fakes;
 mod pull_tests;
 mod push_tests;
+mod reconcile_identity_tests;
+mod reconcile_run_tests;
+mod reconcile_scale;
+mod reconcile_support;

@@ -9,12 +9,15 @@
 //! merge names (in either direction: the leads converted into a contact, the records merged into a
 //! survivor), and every record linked to a person id already in it, until nothing new appears.
 
-use super::keys::{CHUNK, emails_json, keys_json, persons_json};
+use super::keys::{CHUNK, ROWS, emails_json, keys_json, persons_json};
 use super::rows::{CrmContactRow, CrmLeadRow, MarketingContactRow, PersonRecord};
 use super::{ReconcileBatch, stored_key};
 use crate::error::StoreError;
-use closedloop_core::identity::{IdentityEdge, IdentityPlan, IdentityRecord, LinkReason, MatchKey, PersonMerge};
+use closedloop_core::identity::{
+    DuplicateKind, IdentityEdge, IdentityPlan, IdentityRecord, LinkReason, MatchKey, PersonMerge,
+};
 use closedloop_core::{Email, ExternalId, ObjectType, PersonId};
+use serde_json::json;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// What the core's `identity::resolve` takes, closed over everything the batch's records can join.
@@ -316,7 +319,7 @@ impl ReconcileBatch {
     /// Applies an identity plan: creates new people, merges person ids into the older ones
     /// (dropping the results of the merged-away ids, which their survivor's recompute replaces),
     /// upserts every member's link (person, email, primary per system, reason, state) and replaces
-    /// each person's duplicates.
+    /// each person's duplicates. Rows are written in bulk, a few statements per batch.
     pub async fn apply_identity(&mut self, plan: &IdentityPlan) -> Result<AppliedIdentity, StoreError> {
         let now = self.now;
         let mut applied = AppliedIdentity {
@@ -326,71 +329,138 @@ impl ReconcileBatch {
         for merge in &plan.merges {
             self.merge_person(*merge).await?;
         }
+        // New people get the next ids in plan order; the batch holds the write lock.
+        let mut next_id: i64 = sqlx::query_scalar!(r#"SELECT COALESCE(MAX(id), 0) + 1 AS "next!: i64" FROM persons"#)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let (mut new_rows, mut email_rows, mut link_rows, mut duplicate_rows) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut kept_duplicates: Vec<String> = Vec::new();
         for p in &plan.people {
             let email = p.email.as_ref().map(Email::as_str);
             let (person, new) = match p.person {
                 Some(id) => {
-                    sqlx::query!(
-                        "UPDATE persons SET email = ?, updated_at = ? WHERE id = ? AND email IS NOT ?",
-                        email,
-                        now,
-                        id.0,
-                        email
-                    )
-                    .execute(&mut *self.tx)
-                    .await?;
+                    email_rows.push(json!([id.0, email]));
                     (id, false)
                 }
                 None => {
-                    let id = sqlx::query_scalar!(
-                        r#"INSERT INTO persons (email, created_at, updated_at) VALUES (?, ?, ?) RETURNING id AS "id!: i64""#,
-                        email,
-                        now,
-                        now
-                    )
-                    .fetch_one(&mut *self.tx)
-                    .await?;
-                    (PersonId(id), true)
+                    let id = PersonId(next_id);
+                    next_id += 1;
+                    new_rows.push(json!([id.0, email]));
+                    (id, true)
                 }
             };
             applied.relinked += p.moved().count() as u64;
             for m in &p.members {
-                let (system, object) = (m.key.system.as_str(), m.key.object.as_str());
-                let (email, reason, state) = (m.email.as_ref().map(Email::as_str), m.reason.as_str(), m.state.as_str());
-                sqlx::query!(
-                    r#"INSERT INTO identity_links (system, object_type, external_id, person_id, email, is_primary, reason,
-                           state, linked_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (system, object_type, external_id) DO UPDATE SET
-                           linked_at = CASE WHEN identity_links.person_id = excluded.person_id
-                                            THEN identity_links.linked_at ELSE excluded.linked_at END,
-                           person_id = excluded.person_id, email = excluded.email, is_primary = excluded.is_primary,
-                           reason = excluded.reason, state = excluded.state
-                       WHERE identity_links.person_id IS NOT excluded.person_id
-                          OR identity_links.email IS NOT excluded.email
-                          OR identity_links.is_primary IS NOT excluded.is_primary
-                          OR identity_links.reason IS NOT excluded.reason
-                          OR identity_links.state IS NOT excluded.state"#,
-                    system,
-                    object,
+                link_rows.push(json!([
+                    m.key.system.as_str(),
+                    m.key.object.as_str(),
                     m.key.id,
                     person.0,
-                    email,
+                    m.email.as_ref().map(Email::as_str),
                     m.primary,
-                    reason,
-                    state,
-                    now
-                )
-                .execute(&mut *self.tx)
-                .await?;
+                    m.reason.as_str(),
+                    m.state.as_str(),
+                ]));
             }
-            self.replace_duplicates(person, p).await?;
+            for d in &p.duplicates {
+                kept_duplicates.push(d.duplicate.to_string());
+                let kind = match d.kind {
+                    DuplicateKind::SameObject => "same_object",
+                    DuplicateKind::LeadBesideContact => "lead_beside_contact",
+                };
+                duplicate_rows.push(json!([
+                    d.system.as_str(),
+                    d.duplicate.object.as_str(),
+                    d.duplicate.id,
+                    person.0,
+                    d.primary.object.as_str(),
+                    d.primary.id,
+                    kind,
+                ]));
+            }
             applied.duplicates += p.duplicates.len() as u64;
             applied.people.push(AppliedPerson {
                 person,
                 new,
                 members: p.members.iter().map(|m| m.key.clone()).collect(),
             });
+        }
+
+        for chunk in new_rows.chunks(ROWS) {
+            let json = serde_json::to_string(chunk)?;
+            sqlx::query!(
+                "INSERT INTO persons (id, email, created_at, updated_at)
+                 SELECT v ->> 0, v ->> 1, ?1, ?1 FROM (SELECT value AS v FROM json_each(?2))",
+                now,
+                json
+            )
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        for chunk in email_rows.chunks(ROWS) {
+            let json = serde_json::to_string(chunk)?;
+            sqlx::query!(
+                "UPDATE persons SET email = j.value ->> 1, updated_at = ?1 FROM json_each(?2) AS j
+                 WHERE persons.id = j.value ->> 0 AND persons.email IS NOT j.value ->> 1",
+                now,
+                json
+            )
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        for chunk in link_rows.chunks(ROWS) {
+            let json = serde_json::to_string(chunk)?;
+            sqlx::query!(
+                r#"INSERT INTO identity_links (system, object_type, external_id, person_id, email, is_primary, reason,
+                       state, linked_at)
+                   SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v ->> 5, v ->> 6, v ->> 7, ?1
+                   FROM (SELECT value AS v FROM json_each(?2)) WHERE true
+                   ON CONFLICT (system, object_type, external_id) DO UPDATE SET
+                       linked_at = CASE WHEN identity_links.person_id = excluded.person_id
+                                        THEN identity_links.linked_at ELSE excluded.linked_at END,
+                       person_id = excluded.person_id, email = excluded.email, is_primary = excluded.is_primary,
+                       reason = excluded.reason, state = excluded.state
+                   WHERE identity_links.person_id IS NOT excluded.person_id
+                      OR identity_links.email IS NOT excluded.email
+                      OR identity_links.is_primary IS NOT excluded.is_primary
+                      OR identity_links.reason IS NOT excluded.reason
+                      OR identity_links.state IS NOT excluded.state"#,
+                now,
+                json
+            )
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        // A record that is no longer a duplicate leaves the list; one still listed keeps the
+        // date it was first found.
+        let persons: Vec<PersonId> = applied.people.iter().map(|p| p.person).collect();
+        let kept = serde_json::to_string(&kept_duplicates)?;
+        for chunk in persons.chunks(CHUNK) {
+            let json = persons_json(chunk);
+            sqlx::query!(
+                "DELETE FROM identity_duplicates WHERE person_id IN (SELECT value FROM json_each(?1))
+                     AND (system || ':' || duplicate_object || ':' || duplicate_id) NOT IN (SELECT value FROM json_each(?2))",
+                json,
+                kept
+            )
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        for chunk in duplicate_rows.chunks(ROWS) {
+            let json = serde_json::to_string(chunk)?;
+            sqlx::query!(
+                r#"INSERT INTO identity_duplicates (system, duplicate_object, duplicate_id, person_id, primary_object,
+                       primary_id, kind, first_found_at)
+                   SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v ->> 5, v ->> 6, ?1
+                   FROM (SELECT value AS v FROM json_each(?2)) WHERE true
+                   ON CONFLICT (system, duplicate_object, duplicate_id) DO UPDATE SET person_id = excluded.person_id,
+                       primary_object = excluded.primary_object, primary_id = excluded.primary_id, kind = excluded.kind"#,
+                now,
+                json
+            )
+            .execute(&mut *self.tx)
+            .await?;
         }
         Ok(applied)
     }
@@ -436,50 +506,6 @@ impl ReconcileBatch {
         )
         .execute(&mut *self.tx)
         .await?;
-        Ok(())
-    }
-
-    async fn replace_duplicates(
-        &mut self,
-        person: PersonId,
-        plan: &closedloop_core::identity::PersonPlan,
-    ) -> Result<(), StoreError> {
-        let now = self.now;
-        let keep: Vec<String> = plan.duplicates.iter().map(|d| d.duplicate.to_string()).collect();
-        let keep = serde_json::to_string(&keep)?;
-        sqlx::query!(
-            "DELETE FROM identity_duplicates WHERE person_id = ?
-                 AND (system || ':' || duplicate_object || ':' || duplicate_id) NOT IN (SELECT value FROM json_each(?))",
-            person.0,
-            keep
-        )
-        .execute(&mut *self.tx)
-        .await?;
-        for d in &plan.duplicates {
-            let system = d.system.as_str();
-            let (dup_object, primary_object) = (d.duplicate.object.as_str(), d.primary.object.as_str());
-            let kind = match d.kind {
-                closedloop_core::identity::DuplicateKind::SameObject => "same_object",
-                closedloop_core::identity::DuplicateKind::LeadBesideContact => "lead_beside_contact",
-            };
-            sqlx::query!(
-                r#"INSERT INTO identity_duplicates (system, duplicate_object, duplicate_id, person_id, primary_object,
-                       primary_id, kind, first_found_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (system, duplicate_object, duplicate_id) DO UPDATE SET person_id = excluded.person_id,
-                       primary_object = excluded.primary_object, primary_id = excluded.primary_id, kind = excluded.kind"#,
-                system,
-                dup_object,
-                d.duplicate.id,
-                person.0,
-                primary_object,
-                d.primary.id,
-                kind,
-                now
-            )
-            .execute(&mut *self.tx)
-            .await?;
-        }
         Ok(())
     }
 }

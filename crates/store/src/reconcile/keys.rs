@@ -9,6 +9,9 @@ use closedloop_core::{Email, ExternalId, PersonId};
 /// Keys per statement: big enough that round trips do not matter, small enough to bound memory.
 pub(crate) const CHUNK: usize = 2_000;
 
+/// Rows per bulk insert (each row a JSON array read with `->>`).
+pub(crate) const ROWS: usize = 2_000;
+
 /// `[["hubspot","contact","101"], ...]`: read in SQL as `j.value ->> 0`, `->> 1`, `->> 2`.
 pub(crate) fn keys_json<'a>(keys: impl IntoIterator<Item = &'a ExternalId>) -> String {
     let parts: Vec<[&str; 3]> = keys

@@ -52,7 +52,13 @@ pub struct ReconcileBatch {
     now: i64,
     /// Person records read so far, by key.
     records: HashMap<ExternalId, PersonRecord>,
+    /// The connection's page cache size before the batch raised it (restored at commit).
+    cache_before: i64,
 }
+
+/// The page cache of a batch's connection, in KiB. A batch writes several indexes of tables that
+/// grow to millions of rows; with SQLite's default (2 MiB) each batch re-reads their hot pages.
+const BATCH_CACHE_KIB: i64 = 65_536;
 
 impl std::fmt::Debug for ReconcileBatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -66,11 +72,17 @@ impl std::fmt::Debug for ReconcileBatch {
 impl Store {
     /// Begins a reconcile batch at `now` (the run's time, stored as `computed_at`).
     pub async fn begin_reconcile(&self, now: Timestamp) -> Result<ReconcileBatch, StoreError> {
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let cache_before: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *tx).await?;
+        // A PRAGMA takes no parameters; the value is an integer constant.
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {}", -BATCH_CACHE_KIB)))
+            .execute(&mut *tx)
+            .await?;
         Ok(ReconcileBatch {
             tx,
             now: to_ms(now),
             records: HashMap::new(),
+            cache_before,
         })
     }
 }
@@ -104,6 +116,15 @@ impl ReconcileBatch {
             .execute(&mut *self.tx)
             .await?;
         }
+        // The pooled connection goes back to its usual cache size; the dirty pages stay cached
+        // until the commit writes them.
+        // An integer read from SQLite itself.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA cache_size = {}",
+            self.cache_before
+        )))
+        .execute(&mut *self.tx)
+        .await?;
         self.tx.commit().await?;
         Ok(())
     }

@@ -294,7 +294,11 @@ async fn results_and_credits_round_trip_and_sum_to_one_per_model() {
     assert_eq!(stored.milestones["mql"], (at(3, 9), "lifecycle".to_owned()));
     assert_eq!(stored.milestones["first_sales_contact"].1, "activity");
     assert_eq!(stored.owner_side, "sales");
-    let conversions = t.store.conversions_of(person, std::slice::from_ref(&d.id)).await.unwrap();
+    let conversions = t
+        .store
+        .conversions_of(person, std::slice::from_ref(&d.id))
+        .await
+        .unwrap();
     let revenue = conversions.iter().find(|c| c.kind == "revenue").unwrap();
     assert_eq!(revenue.amount_minor, Some(1_250_000));
     let (ppm, amount, events) = &revenue.models["linear"];
