@@ -178,7 +178,10 @@ pub fn validate(config: &Config, doc: &Doc<'_>) -> Vec<Problem> {
             c.positive("hubspot.webhook.max_age_secs", w.max_age_secs);
             if let Some(url) = &w.public_url {
                 if url::Url::parse(url).map(|u| u.scheme() != "https").unwrap_or(true) {
-                    c.fail("hubspot.webhook.public_url", "must be an https URL (HubSpot only posts to https)");
+                    c.fail(
+                        "hubspot.webhook.public_url",
+                        "must be an https URL (HubSpot only posts to https)",
+                    );
                 }
             }
         }

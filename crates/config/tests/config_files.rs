@@ -178,7 +178,10 @@ fn the_report_model_must_be_one_reconcile_computes() {
     let text = format!("{MINIMAL}\n[report]\ndefault_model = \"w_shapd\"\n");
     let err = parse_str(&text).unwrap_err();
     assert!(err.fields().contains(&"report.default_model".to_owned()), "{err}");
-    assert!(err.to_string().contains("w_shaped"), "the message lists the valid models: {err}");
+    assert!(
+        err.to_string().contains("w_shaped"),
+        "the message lists the valid models: {err}"
+    );
 }
 
 #[test]

@@ -3,10 +3,10 @@
 //! Holds no state. Shared by `run`, `backfill` and `demo`, so they can never disagree on how a
 //! config becomes a running engine.
 
+use crate::ServiceError;
 use crate::daemon::{DaemonParts, QuotaSource};
 use crate::http::ReportSource;
 use crate::wiring;
-use crate::ServiceError;
 use closedloop_config::LoadedConfig;
 use closedloop_engine::push::PushSettings;
 use closedloop_engine::{Engine, ReconcileStep};
@@ -31,7 +31,12 @@ pub struct Assembled {
 impl Assembled {
     /// The daemon's parts, with an optional `/report` renderer.
     pub fn into_daemon(self, report: Option<Box<dyn ReportSource>>) -> DaemonParts {
-        DaemonParts { engine: self.engine, webhook: self.webhook, report, quotas: self.quotas }
+        DaemonParts {
+            engine: self.engine,
+            webhook: self.webhook,
+            report,
+            quotas: self.quotas,
+        }
     }
 }
 
@@ -46,10 +51,18 @@ pub async fn assemble(loaded: &LoadedConfig, reconcile: Box<dyn ReconcileStep>) 
         streams: wired.streams,
         reconcile,
         targets: wired.targets,
-        push: PushSettings { max_attempts: sync.push_max_attempts, retry_base: Duration::from_secs(sync.push_retry_secs) },
+        push: PushSettings {
+            max_attempts: sync.push_max_attempts,
+            retry_base: Duration::from_secs(sync.push_retry_secs),
+        },
         push_interval: Duration::from_secs(sync.push_interval_secs),
         dry_run: sync.dry_run,
         max_pages_per_turn: MAX_PAGES_PER_TURN,
     };
-    Ok(Assembled { engine, webhook: wired.webhook, quotas: wired.quotas, connectors })
+    Ok(Assembled {
+        engine,
+        webhook: wired.webhook,
+        quotas: wired.quotas,
+        connectors,
+    })
 }

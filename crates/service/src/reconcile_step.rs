@@ -16,11 +16,17 @@ pub struct RulesReconcile {
 }
 
 impl ReconcileStep for RulesReconcile {
-    fn run<'a>(&'a self, store: &'a Store, cancel: &'a CancellationToken) -> BoxFuture<'a, Result<ReconcileReport, EngineError>> {
+    fn run<'a>(
+        &'a self,
+        store: &'a Store,
+        cancel: &'a CancellationToken,
+    ) -> BoxFuture<'a, Result<ReconcileReport, EngineError>> {
         Box::pin(async move {
             // The default batch keeps each transaction well under the store's busy timeout.
             let options = closedloop_engine::reconcile::RunOptions::default();
-            let summary = closedloop_engine::reconcile::run_with(store, &self.rules, chrono::Utc::now(), &options, cancel).await?;
+            let summary =
+                closedloop_engine::reconcile::run_with(store, &self.rules, chrono::Utc::now(), &options, cancel)
+                    .await?;
             Ok(ReconcileReport {
                 people: summary.people,
                 enqueued: summary.enqueued_total(),

@@ -24,7 +24,11 @@ pub struct StoreReport {
 impl StoreReport {
     /// A report source over `store` with the options `config` implies.
     pub fn new(store: Store, config: Config) -> Self {
-        StoreReport { store, config, cache: Mutex::new(None) }
+        StoreReport {
+            store,
+            config,
+            cache: Mutex::new(None),
+        }
     }
 }
 
@@ -38,7 +42,9 @@ impl ReportSource for StoreReport {
                 }
             }
             let options = closedloop_report::ReportOptions::from_config(&self.config, chrono::Utc::now());
-            let report = closedloop_report::build(&self.store, &options).await.map_err(|e| e.to_string())?;
+            let report = closedloop_report::build(&self.store, &options)
+                .await
+                .map_err(|e| e.to_string())?;
             let html = closedloop_report::render_html(&report);
             *cache = Some((Instant::now(), html.clone()));
             Ok(html)

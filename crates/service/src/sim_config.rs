@@ -15,7 +15,12 @@ pub struct SimEndpoints {
 }
 
 /// Writes the config at `path` (and its secrets directory); returns the secrets directory.
-pub fn write(path: &Path, endpoints: &SimEndpoints, scenario: &Scenario, listen_addr: &str) -> std::io::Result<PathBuf> {
+pub fn write(
+    path: &Path,
+    endpoints: &SimEndpoints,
+    scenario: &Scenario,
+    listen_addr: &str,
+) -> std::io::Result<PathBuf> {
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())

@@ -4,16 +4,16 @@
 //! fails before anything starts, naming the config field. Each stream is built once and kept for
 //! the life of the process: connectors keep small caches in their streams.
 
+use crate::ServiceError;
 use crate::daemon::QuotaSource;
 use crate::http::WebhookSettings;
-use crate::ServiceError;
+use closedloop_config::LoadedConfig;
 use closedloop_config::hubspot::{HubSpotConfig, StreamConfig};
 use closedloop_config::salesforce::{SalesforceAuth, SalesforceConfig};
-use closedloop_config::LoadedConfig;
-use closedloop_core::sync::PullStream;
 use closedloop_core::System;
-use closedloop_engine::dynamic::DynTarget;
+use closedloop_core::sync::PullStream;
 use closedloop_engine::Scheduled;
+use closedloop_engine::dynamic::DynTarget;
 use closedloop_hubspot::{ContactFields, Credentials, HubSpotConnector};
 use closedloop_outbound::QuotaStatus;
 use closedloop_salesforce::{FieldPlan, SalesforceConnector, SalesforceSecrets};
@@ -55,8 +55,10 @@ pub fn connectors(loaded: &LoadedConfig) -> Result<Connectors, ServiceError> {
             let credentials = Credentials::resolve(&h.auth, &base).map_err(|e| secret_error("hubspot.auth", e))?;
             let fields = ContactFields::from_mapping(&config.reconcile.mapping, &[]);
             Some(
-                HubSpotConnector::new(h, credentials, fields)
-                    .map_err(|e| ServiceError::Connector { connector: "hubspot", message: e.to_string() })?,
+                HubSpotConnector::new(h, credentials, fields).map_err(|e| ServiceError::Connector {
+                    connector: "hubspot",
+                    message: e.to_string(),
+                })?,
             )
         }
     };
@@ -65,8 +67,11 @@ pub fn connectors(loaded: &LoadedConfig) -> Result<Connectors, ServiceError> {
         Some(s) => {
             let secrets = salesforce_secrets(s, &base)?;
             let plan = FieldPlan::from_rules(&config.reconcile, s);
-            let connector = SalesforceConnector::new(s, secrets, plan.read.clone())
-                .map_err(|e| ServiceError::Connector { connector: "salesforce", message: e.to_string() })?;
+            let connector =
+                SalesforceConnector::new(s, secrets, plan.read.clone()).map_err(|e| ServiceError::Connector {
+                    connector: "salesforce",
+                    message: e.to_string(),
+                })?;
             Some((connector, plan))
         }
     };
@@ -75,14 +80,24 @@ pub fn connectors(loaded: &LoadedConfig) -> Result<Connectors, ServiceError> {
 
 fn salesforce_secrets(s: &SalesforceConfig, base: &std::path::Path) -> Result<SalesforceSecrets, ServiceError> {
     Ok(match &s.auth {
-        SalesforceAuth::RefreshToken { client_secret, refresh_token, .. } => SalesforceSecrets {
-            client_secret: client_secret.resolve(base).map_err(|e| secret_error("salesforce.auth.client_secret", e))?,
+        SalesforceAuth::RefreshToken {
+            client_secret,
+            refresh_token,
+            ..
+        } => SalesforceSecrets {
+            client_secret: client_secret
+                .resolve(base)
+                .map_err(|e| secret_error("salesforce.auth.client_secret", e))?,
             refresh_token: Some(
-                refresh_token.resolve(base).map_err(|e| secret_error("salesforce.auth.refresh_token", e))?,
+                refresh_token
+                    .resolve(base)
+                    .map_err(|e| secret_error("salesforce.auth.refresh_token", e))?,
             ),
         },
         SalesforceAuth::ClientCredentials { client_secret, .. } => SalesforceSecrets {
-            client_secret: client_secret.resolve(base).map_err(|e| secret_error("salesforce.auth.client_secret", e))?,
+            client_secret: client_secret
+                .resolve(base)
+                .map_err(|e| secret_error("salesforce.auth.client_secret", e))?,
             refresh_token: None,
         },
     })
@@ -130,28 +145,63 @@ fn hubspot_streams(h: &HubSpotConnector, c: &HubSpotConfig, out: &mut Vec<Schedu
     }
 }
 
-fn salesforce_streams(sf: &SalesforceConnector, c: &SalesforceConfig, out: &mut Vec<Scheduled>) -> Result<(), ServiceError> {
-    let err = |e: closedloop_salesforce::SalesforceError| ServiceError::Connector { connector: "salesforce", message: e.to_string() };
+fn salesforce_streams(
+    sf: &SalesforceConnector,
+    c: &SalesforceConfig,
+    out: &mut Vec<Scheduled>,
+) -> Result<(), ServiceError> {
+    let err = |e: closedloop_salesforce::SalesforceError| ServiceError::Connector {
+        connector: "salesforce",
+        message: e.to_string(),
+    };
     let s = &c.streams;
     if s.leads.enabled {
-        out.push(schedule(sf.leads().map_err(err)?, System::Salesforce, s.leads.interval_secs));
+        out.push(schedule(
+            sf.leads().map_err(err)?,
+            System::Salesforce,
+            s.leads.interval_secs,
+        ));
         // Status history feeds milestone dates: it follows the leads' schedule.
-        out.push(schedule(sf.lead_status_history().map_err(err)?, System::Salesforce, s.leads.interval_secs));
+        out.push(schedule(
+            sf.lead_status_history().map_err(err)?,
+            System::Salesforce,
+            s.leads.interval_secs,
+        ));
     }
     if s.contacts.enabled {
-        out.push(schedule(sf.contacts().map_err(err)?, System::Salesforce, s.contacts.interval_secs));
+        out.push(schedule(
+            sf.contacts().map_err(err)?,
+            System::Salesforce,
+            s.contacts.interval_secs,
+        ));
     }
     if s.opportunities.enabled {
-        out.push(schedule(sf.opportunities().map_err(err)?, System::Salesforce, s.opportunities.interval_secs));
+        out.push(schedule(
+            sf.opportunities().map_err(err)?,
+            System::Salesforce,
+            s.opportunities.interval_secs,
+        ));
     }
     if s.activities.enabled {
-        out.push(schedule(sf.activities().map_err(err)?, System::Salesforce, s.activities.interval_secs));
+        out.push(schedule(
+            sf.activities().map_err(err)?,
+            System::Salesforce,
+            s.activities.interval_secs,
+        ));
     }
     if s.campaigns.enabled {
-        out.push(schedule(sf.campaigns().map_err(err)?, System::Salesforce, s.campaigns.interval_secs));
+        out.push(schedule(
+            sf.campaigns().map_err(err)?,
+            System::Salesforce,
+            s.campaigns.interval_secs,
+        ));
     }
     if s.users.enabled {
-        out.push(schedule(sf.users().map_err(err)?, System::Salesforce, s.users.interval_secs));
+        out.push(schedule(
+            sf.users().map_err(err)?,
+            System::Salesforce,
+            s.users.interval_secs,
+        ));
     }
     Ok(())
 }
@@ -198,7 +248,12 @@ impl QuotaSource for ConnectorQuota {
 /// Streams, targets, quotas and webhook for the config's connectors.
 pub fn wire(loaded: &LoadedConfig, connectors: &Connectors) -> Result<Wired, ServiceError> {
     let config = &loaded.config;
-    let mut wired = Wired { streams: Vec::new(), targets: Vec::new(), quotas: Vec::new(), webhook: None };
+    let mut wired = Wired {
+        streams: Vec::new(),
+        targets: Vec::new(),
+        quotas: Vec::new(),
+        webhook: None,
+    };
     let writes_to = |system: System| config.reconcile.mapping.iter().any(|m| m.target == system);
     if let (Some(h), Some(c)) = (&connectors.hubspot, &config.hubspot) {
         hubspot_streams(h, c, &mut wired.streams);
@@ -206,7 +261,10 @@ pub fn wire(loaded: &LoadedConfig, connectors: &Connectors) -> Result<Wired, Ser
             wired.targets.push(Box::new(h.push_target()));
         }
         let client = h.clone();
-        wired.quotas.push(Box::new(ConnectorQuota { connector: "hubspot", read: Box::new(move || client.quota_status()) }));
+        wired.quotas.push(Box::new(ConnectorQuota {
+            connector: "hubspot",
+            read: Box::new(move || client.quota_status()),
+        }));
         if let Some(w) = &c.webhook {
             let secret = w
                 .client_secret
@@ -226,7 +284,10 @@ pub fn wire(loaded: &LoadedConfig, connectors: &Connectors) -> Result<Wired, Ser
             wired.targets.push(Box::new(sf.push_target()));
         }
         let client = sf.clone();
-        wired.quotas.push(Box::new(ConnectorQuota { connector: "salesforce", read: Box::new(move || client.quota_status()) }));
+        wired.quotas.push(Box::new(ConnectorQuota {
+            connector: "salesforce",
+            read: Box::new(move || client.quota_status()),
+        }));
     }
     Ok(wired)
 }

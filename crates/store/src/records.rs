@@ -53,6 +53,15 @@ pub(crate) async fn mark_dirty(tx: &mut SqliteConnection, key: &ExternalId, now:
     Ok(())
 }
 
+/// Queues `key` when the write before it changed a row (an insert, or an update that altered a value).
+async fn mark_if_changed(tx: &mut SqliteConnection, rows: u64, key: &ExternalId, now: i64) -> Result<(), StoreError> {
+    if rows == 0 {
+        Ok(())
+    } else {
+        mark_dirty(tx, key, now).await
+    }
+}
+
 fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     Ok(serde_json::to_string(value)?)
 }
@@ -271,8 +280,10 @@ async fn write_deal(tx: &mut SqliteConnection, d: &Deal, now: i64) -> Result<(),
         // An older read of the deal: its associations are older too.
         return Ok(());
     }
-    // The deal's contact list is authoritative when the source sends one.
+    // The deal's contact list is authoritative when the source sends one. Whoever was on the old
+    // list is queued too: a person removed from a deal loses its funnel steps.
     if !d.contacts.is_empty() {
+        mark_deal_people_dirty(tx, &d.id, now).await?;
         sqlx::query!(
             "DELETE FROM deal_contacts WHERE deal_system = ? AND deal_id = ?",
             system,
@@ -310,7 +321,7 @@ async fn write_deal_contact(
     now: i64,
 ) -> Result<(), StoreError> {
     let (ds, cs, co) = (deal.system.as_str(), contact.system.as_str(), contact.object.as_str());
-    sqlx::query!(
+    let inserted = sqlx::query!(
         "INSERT INTO deal_contacts (deal_system, deal_id, contact_system, contact_object, contact_id)
          VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         ds,
@@ -321,7 +332,7 @@ async fn write_deal_contact(
     )
     .execute(&mut *tx)
     .await?;
-    mark_dirty(tx, contact, now).await
+    mark_if_changed(tx, inserted.rows_affected(), contact, now).await
 }
 
 async fn write_stage_change(tx: &mut SqliteConnection, s: &StageChange, now: i64) -> Result<(), StoreError> {
@@ -350,13 +361,18 @@ async fn write_stage_change(tx: &mut SqliteConnection, s: &StageChange, now: i64
     };
     let at = to_ms(s.at);
     let source = s.source.as_str();
-    sqlx::query!(
+    let changed = sqlx::query!(
         r#"INSERT INTO stage_changes (subject_system, subject_object, subject_id, kind, value, raw, reason, pipeline,
                deal_status, amount_minor, currency, occurred_at, source_system, source_ref)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (subject_system, subject_object, subject_id, kind, value, occurred_at) DO UPDATE SET
                raw = excluded.raw, reason = excluded.reason, deal_status = excluded.deal_status,
-               amount_minor = excluded.amount_minor, currency = excluded.currency, source_ref = excluded.source_ref"#,
+               amount_minor = excluded.amount_minor, currency = excluded.currency, source_ref = excluded.source_ref
+           WHERE stage_changes.raw IS NOT excluded.raw OR stage_changes.reason IS NOT excluded.reason
+               OR stage_changes.deal_status IS NOT excluded.deal_status
+               OR stage_changes.amount_minor IS NOT excluded.amount_minor
+               OR stage_changes.currency IS NOT excluded.currency
+               OR stage_changes.source_ref IS NOT excluded.source_ref"#,
         ss,
         so,
         s.subject.id,
@@ -374,6 +390,9 @@ async fn write_stage_change(tx: &mut SqliteConnection, s: &StageChange, now: i64
     )
     .execute(&mut *tx)
     .await?;
+    if changed.rows_affected() == 0 {
+        return Ok(());
+    }
     if s.subject.object == closedloop_core::ObjectType::Deal {
         mark_deal_people_dirty(tx, &s.subject, now).await
     } else {
@@ -401,7 +420,7 @@ async fn write_touchpoint(tx: &mut SqliteConnection, t: &Touchpoint, now: i64) -
         Some(Depth::Share { percent }) => (Some("share"), None, Some(i64::from(percent.hundredths())), None),
         Some(Depth::Count { count }) => (Some("count"), None, None, Some(i64::from(count))),
     };
-    sqlx::query!(
+    let changed = sqlx::query!(
         r#"INSERT INTO touchpoints (source_system, source_event_id, subject_system, subject_object, subject_id, kind,
                occurred_at, channel, campaign_system, campaign_id, content_key, depth_kind, depth_seconds,
                depth_percent_hundredths, depth_count, detail)
@@ -413,7 +432,18 @@ async fn write_touchpoint(tx: &mut SqliteConnection, t: &Touchpoint, now: i64) -
                campaign_id = excluded.campaign_id, content_key = excluded.content_key,
                depth_kind = excluded.depth_kind, depth_seconds = excluded.depth_seconds,
                depth_percent_hundredths = excluded.depth_percent_hundredths, depth_count = excluded.depth_count,
-               detail = excluded.detail"#,
+               detail = excluded.detail
+           WHERE touchpoints.subject_system IS NOT excluded.subject_system
+               OR touchpoints.subject_object IS NOT excluded.subject_object
+               OR touchpoints.subject_id IS NOT excluded.subject_id OR touchpoints.kind IS NOT excluded.kind
+               OR touchpoints.occurred_at IS NOT excluded.occurred_at OR touchpoints.channel IS NOT excluded.channel
+               OR touchpoints.campaign_system IS NOT excluded.campaign_system
+               OR touchpoints.campaign_id IS NOT excluded.campaign_id
+               OR touchpoints.content_key IS NOT excluded.content_key
+               OR touchpoints.depth_kind IS NOT excluded.depth_kind
+               OR touchpoints.depth_seconds IS NOT excluded.depth_seconds
+               OR touchpoints.depth_percent_hundredths IS NOT excluded.depth_percent_hundredths
+               OR touchpoints.depth_count IS NOT excluded.depth_count OR touchpoints.detail IS NOT excluded.detail"#,
         source,
         t.source_event_id,
         ss,
@@ -433,7 +463,9 @@ async fn write_touchpoint(tx: &mut SqliteConnection, t: &Touchpoint, now: i64) -
     )
     .execute(&mut *tx)
     .await?;
-    mark_dirty(tx, &t.subject, now).await
+    // A touchpoint moved to another record only moves when the source merged the two, and the
+    // merge marks both records itself.
+    mark_if_changed(tx, changed.rows_affected(), &t.subject, now).await
 }
 
 async fn write_activity(tx: &mut SqliteConnection, a: &SalesActivity, now: i64) -> Result<(), StoreError> {
@@ -443,7 +475,7 @@ async fn write_activity(tx: &mut SqliteConnection, a: &SalesActivity, now: i64) 
     let deal_id = a.deal.as_ref().map(|d| d.id.as_str());
     let kind = a.kind.as_str();
     let at = to_ms(a.occurred_at);
-    sqlx::query!(
+    let changed = sqlx::query!(
         r#"INSERT INTO sales_activities (system, id, who_system, who_object, who_id, deal_system, deal_id, kind,
                occurred_at, owner_id, subject, outcome, deleted)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -451,7 +483,17 @@ async fn write_activity(tx: &mut SqliteConnection, a: &SalesActivity, now: i64) 
                who_system = excluded.who_system, who_object = excluded.who_object, who_id = excluded.who_id,
                deal_system = excluded.deal_system, deal_id = excluded.deal_id, kind = excluded.kind,
                occurred_at = excluded.occurred_at, owner_id = excluded.owner_id, subject = excluded.subject,
-               outcome = excluded.outcome, deleted = excluded.deleted"#,
+               outcome = excluded.outcome, deleted = excluded.deleted
+           WHERE sales_activities.who_system IS NOT excluded.who_system
+               OR sales_activities.who_object IS NOT excluded.who_object
+               OR sales_activities.who_id IS NOT excluded.who_id
+               OR sales_activities.deal_system IS NOT excluded.deal_system
+               OR sales_activities.deal_id IS NOT excluded.deal_id OR sales_activities.kind IS NOT excluded.kind
+               OR sales_activities.occurred_at IS NOT excluded.occurred_at
+               OR sales_activities.owner_id IS NOT excluded.owner_id
+               OR sales_activities.subject IS NOT excluded.subject
+               OR sales_activities.outcome IS NOT excluded.outcome
+               OR sales_activities.deleted IS NOT excluded.deleted"#,
         system,
         a.id.id,
         ws,
@@ -468,7 +510,7 @@ async fn write_activity(tx: &mut SqliteConnection, a: &SalesActivity, now: i64) 
     )
     .execute(&mut *tx)
     .await?;
-    mark_dirty(tx, &a.who, now).await
+    mark_if_changed(tx, changed.rows_affected(), &a.who, now).await
 }
 
 async fn write_campaign(tx: &mut SqliteConnection, c: &Campaign) -> Result<(), StoreError> {
@@ -656,10 +698,12 @@ async fn write_merge(
     now: i64,
 ) -> Result<(), StoreError> {
     let (system, object) = (merged.system.as_str(), merged.object.as_str());
-    sqlx::query!(
+    let changed = sqlx::query!(
         r#"INSERT INTO record_merges (system, object_type, merged_id, survivor_id, merged_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (system, object_type, merged_id) DO UPDATE SET survivor_id = excluded.survivor_id,
-               merged_at = COALESCE(excluded.merged_at, record_merges.merged_at)"#,
+               merged_at = COALESCE(excluded.merged_at, record_merges.merged_at)
+           WHERE record_merges.survivor_id IS NOT excluded.survivor_id
+               OR (excluded.merged_at IS NOT NULL AND record_merges.merged_at IS NOT excluded.merged_at)"#,
         system,
         object,
         merged.id,
@@ -668,6 +712,9 @@ async fn write_merge(
     )
     .execute(&mut *tx)
     .await?;
+    if changed.rows_affected() == 0 {
+        return Ok(());
+    }
     mark_dirty(tx, survivor, now).await?;
     mark_dirty(tx, merged, now).await
 }

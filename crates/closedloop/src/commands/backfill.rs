@@ -2,7 +2,7 @@
 
 use super::common::{cancel_on_signal, cycle_result, load_startable, service_error};
 use crate::cli::BackfillArgs;
-use crate::exit::{ExitError, CONFIG};
+use crate::exit::{CONFIG, ExitError};
 use anyhow::anyhow;
 use chrono::{NaiveTime, TimeZone, Utc};
 use closedloop_core::System;
@@ -14,12 +14,17 @@ use closedloop_service::reconcile_step::RulesReconcile;
 pub async fn run(args: BackfillArgs) -> Result<(), ExitError> {
     let until_day = args.until.unwrap_or_else(|| Utc::now().date_naive());
     if until_day < args.since {
-        return Err(ExitError::new(CONFIG, anyhow!("--until {until_day} is before --since {}", args.since)));
+        return Err(ExitError::new(
+            CONFIG,
+            anyhow!("--until {until_day} is before --since {}", args.since),
+        ));
     }
     let since = Utc.from_utc_datetime(&args.since.and_time(NaiveTime::MIN));
     let until = Utc.from_utc_datetime(&until_day.and_hms_opt(23, 59, 59).unwrap_or_default());
     let loaded = load_startable(&args.config.config)?;
-    let reconcile = Box::new(RulesReconcile { rules: loaded.config.reconcile.clone() });
+    let reconcile = Box::new(RulesReconcile {
+        rules: loaded.config.reconcile.clone(),
+    });
     let assembled = assemble(&loaded, reconcile).await.map_err(service_error)?;
     let mut engine = assembled.engine;
     engine.dry_run |= args.dry_run;

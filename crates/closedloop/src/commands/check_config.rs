@@ -30,7 +30,10 @@ pub async fn run(args: CheckConfigArgs) -> Result<(), ExitError> {
         let (text, ok) = closedloop_service::wiring::probe(&connectors).await;
         print!("{text}");
         if !ok {
-            return Err(ExitError::new(CONFIG, anyhow!("{}: the probe found problems (listed above)", path.display())));
+            return Err(ExitError::new(
+                CONFIG,
+                anyhow!("{}: the probe found problems (listed above)", path.display()),
+            ));
         }
     }
     let c = &loaded.config;

@@ -1,10 +1,10 @@
 //! What the sync commands share: loading a config that can start, signals, error mapping.
 
-use crate::exit::{ExitError, CONFIG, FAILURE, QUOTA};
+use crate::exit::{CONFIG, ExitError, FAILURE, QUOTA};
 use anyhow::anyhow;
 use closedloop_config::LoadedConfig;
-use closedloop_engine::cycle::StreamResult;
 use closedloop_engine::CycleReport;
+use closedloop_engine::cycle::StreamResult;
 use closedloop_service::ServiceError;
 use std::path::Path;
 use tokio_util::sync::CancellationToken;
@@ -15,7 +15,10 @@ pub fn load_startable(path: &Path) -> Result<LoadedConfig, ExitError> {
     let problems = loaded.check_secrets();
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
-        return Err(ExitError::new(CONFIG, anyhow!("{}: secrets missing:\n{}", path.display(), list.join("\n"))));
+        return Err(ExitError::new(
+            CONFIG,
+            anyhow!("{}: secrets missing:\n{}", path.display(), list.join("\n")),
+        ));
     }
     Ok(loaded)
 }
@@ -55,7 +58,13 @@ pub fn cycle_result(report: &CycleReport, what: &str) -> Result<(), ExitError> {
         return Ok(());
     }
     let only_quota = report.errors.is_empty()
-        && report.streams.iter().all(|s| !matches!(s, StreamResult::Failed { kind, .. } if kind != "quota_exhausted"));
+        && report
+            .streams
+            .iter()
+            .all(|s| !matches!(s, StreamResult::Failed { kind, .. } if kind != "quota_exhausted"));
     let code = if only_quota { QUOTA } else { FAILURE };
-    Err(ExitError::new(code, anyhow!("{what} finished with errors:\n  - {}", failures.join("\n  - "))))
+    Err(ExitError::new(
+        code,
+        anyhow!("{what} finished with errors:\n  - {}", failures.join("\n  - ")),
+    ))
 }

@@ -4,8 +4,8 @@ mod backfill;
 mod check_config;
 mod common;
 mod demo;
-mod run;
 mod report;
+mod run;
 mod sim;
 mod status;
 

@@ -12,7 +12,9 @@ use closedloop_service::report_source::StoreReport;
 /// Runs the daemon (or one cycle).
 pub async fn run(args: RunArgs) -> Result<(), ExitError> {
     let loaded = load_startable(&args.config.config)?;
-    let reconcile = Box::new(RulesReconcile { rules: loaded.config.reconcile.clone() });
+    let reconcile = Box::new(RulesReconcile {
+        rules: loaded.config.reconcile.clone(),
+    });
     let assembled = assemble(&loaded, reconcile).await.map_err(service_error)?;
     if !args.once {
         let report = StoreReport::new(assembled.engine.store.clone(), loaded.config.clone());

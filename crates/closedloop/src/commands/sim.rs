@@ -5,8 +5,8 @@
 
 use crate::cli::SimArgs;
 use crate::exit::{CONFIG, ExitError};
-use closedloop_service::sim_config::{self, SimEndpoints};
 use anyhow::{Context, anyhow};
+use closedloop_service::sim_config::{self, SimEndpoints};
 use closedloop_sim::Scenario;
 
 /// Builds the scenario the arguments name: a named one, a file, or a generated world.

@@ -1,9 +1,9 @@
 //! The outbox: merging pending updates, completing only what was sent, creates, dead letters.
 
 use super::fixtures::*;
-use closedloop_core::sync::{PushIntent, PushOperation};
 use chrono::Utc;
 use closedloop_core::records::FieldValues;
+use closedloop_core::sync::{PushIntent, PushOperation};
 use closedloop_core::{ObjectType, PersonId, System};
 
 fn fields(pairs: &[(&str, Option<&str>)]) -> FieldValues {

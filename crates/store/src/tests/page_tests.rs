@@ -297,3 +297,86 @@ async fn tombstones_and_merges_are_recorded_and_mark_both_sides_dirty() {
     assert_eq!(count(&t.store, "SELECT COUNT(*) FROM dirty_records").await, 2);
     assert_eq!(count(&t.store, "SELECT rejected_total FROM stream_cursors").await, 1);
 }
+
+#[tokio::test]
+async fn an_identical_reread_queues_nobody_but_a_real_change_does() {
+    let t = temp_store().await;
+    let subject = closedloop_core::ExternalId::new(System::HubSpot, ObjectType::Contact, "101").unwrap();
+    let lead_key = lead("00Q000000000001", "a@example.com", at(5, 1)).key();
+    let records = vec![
+        Record::Touchpoint(touch("ev-1", &subject, at(2, 12))),
+        Record::Activity(activity("00T000000000001", &lead_key)),
+    ];
+    t.store
+        .commit_page(&stream(), None, &cursor(1, 1), &page_of(records.clone()))
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM dirty_records")
+        .execute(&t.store.pool)
+        .await
+        .unwrap();
+
+    // A lookback re-read of the same events: nothing changed, nobody is queued for reconcile.
+    t.store
+        .commit_page(&stream(), Some(&cursor(1, 1)), &cursor(2, 1), &page_of(records))
+        .await
+        .unwrap();
+    assert_eq!(count(&t.store, "SELECT COUNT(*) FROM dirty_records").await, 0);
+
+    // The webinar attendance grew: that person is queued.
+    let mut longer = touch("ev-1", &subject, at(2, 12));
+    longer.depth = Some(closedloop_core::touchpoint::Depth::Watched {
+        seconds: 1800,
+        percent: None,
+    });
+    t.store
+        .commit_page(
+            &stream(),
+            Some(&cursor(2, 1)),
+            &cursor(3, 1),
+            &page_of(vec![Record::Touchpoint(longer)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&t.store, "SELECT COUNT(*) FROM dirty_records WHERE external_id = '101'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_person_removed_from_a_deal_is_queued() {
+    let t = temp_store().await;
+    let first = lead("00Q000000000001", "a@example.com", at(5, 1)).key();
+    let second = lead("00Q000000000002", "b@example.com", at(5, 1)).key();
+    let mut d = deal("006000000000001", &first);
+    t.store
+        .commit_page(&stream(), None, &cursor(1, 1), &page_of(vec![Record::Deal(d.clone())]))
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM dirty_records")
+        .execute(&t.store.pool)
+        .await
+        .unwrap();
+
+    d.contacts = vec![second.clone()];
+    d.updated_at = at(21, 9);
+    t.store
+        .commit_page(
+            &stream(),
+            Some(&cursor(1, 1)),
+            &cursor(2, 1),
+            &page_of(vec![Record::Deal(d)]),
+        )
+        .await
+        .unwrap();
+    let queued: Vec<String> = sqlx::query_scalar("SELECT external_id FROM dirty_records ORDER BY external_id")
+        .fetch_all(&t.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        queued,
+        [first.id, second.id],
+        "both the removed and the added person are queued"
+    );
+}
