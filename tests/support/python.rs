@@ -10,7 +10,10 @@ use std::process::Command;
 
 /// The workspace root (the directory holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// The venv's directory.
@@ -38,7 +41,9 @@ pub fn sdk_python() -> PathBuf {
         if !python.exists() {
             run(Command::new("python3").arg("-m").arg("venv").arg(&dir));
         }
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"]).arg(&requirements));
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements));
         std::fs::write(&stamp, &wanted).expect("write venv stamp");
     }
     drop(lock);
@@ -65,7 +70,9 @@ pub fn run_contract_script(script: &str, env: &[(&str, String)]) {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
     assert!(
         out.status.success(),
         "{script} failed (exit {:?}):\n--- stdout\n{}\n--- stderr\n{}",

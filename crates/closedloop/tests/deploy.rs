@@ -16,7 +16,9 @@ fn the_units_pass_systemd_analyze_verify() {
         ("closedloop.service", "closedloop.service"),
         ("closedloop-backfill@.service", "closedloop-backfill@2024-01-01.service"),
     ] {
-        let text = std::fs::read_to_string(deploy().join(source)).unwrap().replace("/usr/local/bin/closedloop", binary);
+        let text = std::fs::read_to_string(deploy().join(source))
+            .unwrap()
+            .replace("/usr/local/bin/closedloop", binary);
         std::fs::write(dir.path().join(installed), text).unwrap();
     }
     let out = Command::new("systemd-analyze")

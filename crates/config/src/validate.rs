@@ -176,13 +176,12 @@ pub fn validate(config: &Config, doc: &Doc<'_>) -> Vec<Problem> {
                 c.fail("hubspot.webhook.path", "must start with /");
             }
             c.positive("hubspot.webhook.max_age_secs", w.max_age_secs);
-            if let Some(url) = &w.public_url {
-                if url::Url::parse(url).map(|u| u.scheme() != "https").unwrap_or(true) {
-                    c.fail(
-                        "hubspot.webhook.public_url",
-                        "must be an https URL (HubSpot only posts to https)",
-                    );
-                }
+            let not_https = |u: &String| url::Url::parse(u).map(|u| u.scheme() != "https").unwrap_or(true);
+            if w.public_url.as_ref().is_some_and(not_https) {
+                c.fail(
+                    "hubspot.webhook.public_url",
+                    "must be an https URL (HubSpot only posts to https)",
+                );
             }
         }
     }

@@ -73,7 +73,7 @@ fn person(n: u32) -> Vec<Record> {
     if qualified {
         let id = sfid("00Q", n + 1);
         let lead = ExternalId::salesforce(ObjectType::Lead, &id);
-        let owner = if n % 2 == 0 { ALICE } else { BOB };
+        let owner = if n.is_multiple_of(2) { ALICE } else { BOB };
         out.push(Record::CrmLead(CrmLead {
             id: id.clone(),
             email: Some(Email::parse(&mail).unwrap()),
@@ -81,12 +81,13 @@ fn person(n: u32) -> Vec<Record> {
             last_name: Some("X".into()),
             company: None,
             status_raw: Some("Open".into()),
-            status: Some(if n % 7 == 0 {
+            status: Some(if n.is_multiple_of(7) {
                 LeadStatus::Disqualified
             } else {
                 LeadStatus::Open
             }),
-            disqualification_reason: (n % 7 == 0)
+            disqualification_reason: n
+                .is_multiple_of(7)
                 .then(|| ["no budget", "wrong fit", "no answer"][(n % 3) as usize].into()),
             lead_source: None,
             owner_id: Some(owner.into()),
@@ -97,7 +98,7 @@ fn person(n: u32) -> Vec<Record> {
             deleted: false,
             merged_into: None,
         }));
-        if n % 4 != 0 {
+        if !n.is_multiple_of(4) {
             out.push(Record::Activity(SalesActivity {
                 id: ExternalId::salesforce(ObjectType::Activity, &sfid("00T", n + 1)),
                 who: lead.clone(),
@@ -110,7 +111,7 @@ fn person(n: u32) -> Vec<Record> {
                 deleted: false,
             }));
         }
-        if n % 6 == 0 {
+        if n.is_multiple_of(6) {
             out.push(Record::Deal(Deal {
                 id: ExternalId::salesforce(ObjectType::Deal, &sfid("006", n + 1)),
                 name: None,
@@ -118,12 +119,18 @@ fn person(n: u32) -> Vec<Record> {
                     pipeline: "default".into(),
                     id: "x".into(),
                 },
-                status: if n % 12 == 0 { DealStatus::Won } else { DealStatus::Open },
+                status: if n.is_multiple_of(12) {
+                    DealStatus::Won
+                } else {
+                    DealStatus::Open
+                },
                 amount: Some(Money {
                     minor: 100_000 + i64::from(n) * 10,
                     currency: Currency::USD,
                 }),
-                close_date: (n % 12 == 0).then(|| (created + Duration::days(10)).date_naive()),
+                close_date: n
+                    .is_multiple_of(12)
+                    .then(|| (created + Duration::days(10)).date_naive()),
                 close_reason: None,
                 lead_source: None,
                 campaign: None,

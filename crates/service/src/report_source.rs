@@ -36,10 +36,10 @@ impl ReportSource for StoreReport {
     fn html(&self) -> BoxFuture<'_, Result<String, String>> {
         Box::pin(async move {
             let mut cache = self.cache.lock().await;
-            if let Some((built, html)) = cache.as_ref() {
-                if built.elapsed() < MAX_AGE {
-                    return Ok(html.clone());
-                }
+            if let Some((built, html)) = cache.as_ref()
+                && built.elapsed() < MAX_AGE
+            {
+                return Ok(html.clone());
             }
             let options = closedloop_report::ReportOptions::from_config(&self.config, chrono::Utc::now());
             let report = closedloop_report::build(&self.store, &options)

@@ -135,7 +135,14 @@ impl FaultState {
     /// A new state with `config`, rendering faults with `renderer`.
     pub fn new(config: FaultConfig, renderer: FaultRenderer) -> Self {
         let rng = ChaCha8Rng::seed_from_u64(config.seed);
-        FaultState { inner: Arc::new(Mutex::new(Inner { config, rng, stats: Stats::default() })), renderer }
+        FaultState {
+            inner: Arc::new(Mutex::new(Inner {
+                config,
+                rng,
+                stats: Stats::default(),
+            })),
+            renderer,
+        }
     }
 
     /// Replaces the configuration (and reseeds the RNG).
@@ -162,7 +169,12 @@ impl FaultState {
 
     /// Records a response status that the handler (not the fault layer) produced.
     fn record_status(&self, status: StatusCode) {
-        *self.lock().stats.by_status.entry(status.as_u16().to_string()).or_default() += 1;
+        *self
+            .lock()
+            .stats
+            .by_status
+            .entry(status.as_u16().to_string())
+            .or_default() += 1;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -176,7 +188,11 @@ impl FaultState {
         inner.stats.requests_total += 1;
         *inner.stats.by_route.entry(route).or_default() += 1;
         let c = inner.config.clone();
-        let jitter = if c.latency_jitter_ms > 0 { inner.rng.random_range(0..=c.latency_jitter_ms) } else { 0 };
+        let jitter = if c.latency_jitter_ms > 0 {
+            inner.rng.random_range(0..=c.latency_jitter_ms)
+        } else {
+            0
+        };
         let latency = Duration::from_millis(c.latency_ms + jitter);
         let roll: f64 = inner.rng.random();
         let mut edge = 0.0;
@@ -196,7 +212,10 @@ impl FaultState {
             }
         }
         if let Some(kind) = fault {
-            let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let name = serde_json::to_value(kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             *inner.stats.faults_injected.entry(name).or_default() += 1;
         }
         (latency, fault)
@@ -249,7 +268,10 @@ pub async fn fault_layer(State(state): State<FaultState>, request: Request, next
 fn reset_response() -> Response {
     let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
         Ok(bytes::Bytes::from_static(b"{\"results\":[{\"id\":")),
-        Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "simulated connection reset")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated connection reset",
+        )),
     ];
     let mut response = Response::new(Body::from_stream(futures::stream::iter(chunks)));
     response.headers_mut().insert(
@@ -261,8 +283,8 @@ fn reset_response() -> Response {
 
 /// The admin routes every simulator mounts under `/__sim/`: faults and stats.
 pub fn admin_routes(state: FaultState) -> axum::Router {
-    use axum::routing::{get, post};
     use axum::Json;
+    use axum::routing::{get, post};
     axum::Router::new()
         .route(
             "/__sim/faults",
@@ -273,7 +295,10 @@ pub fn admin_routes(state: FaultState) -> axum::Router {
                 },
             ),
         )
-        .route("/__sim/stats", get(|State(s): State<FaultState>| async move { Json(s.stats()) }))
+        .route(
+            "/__sim/stats",
+            get(|State(s): State<FaultState>| async move { Json(s.stats()) }),
+        )
         .route(
             "/__sim/stats/reset",
             post(|State(s): State<FaultState>| async move {
@@ -305,7 +330,9 @@ mod tests {
         assert!((config.total_rate() - 0.3).abs() < 1e-9);
         let run = || {
             let state = FaultState::new(config.clone(), Arc::new(plain_fault));
-            (0..10_000).filter(|_| state.decide("GET /x".into()).1.is_some()).count()
+            (0..10_000)
+                .filter(|_| state.decide("GET /x".into()).1.is_some())
+                .count()
         };
         let faults = run();
         assert_eq!(faults, run(), "same seed, same storm");
