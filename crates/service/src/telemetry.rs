@@ -21,7 +21,8 @@ pub fn install() -> PrometheusHandle {
         .clone()
 }
 
-/// Refreshes the gauges that mirror the store: outbox backlog, quarantine, dirty queue, quota.
+/// Refreshes the gauges that mirror the store: outbox backlog, quarantine, dirty queue, people,
+/// last success per stream. (Quota gauges come live from the outbound path.)
 pub fn record_status(status: &StatusReport) {
     for o in &status.outbox {
         metrics::gauge!("closedloop_outbox_items", "target" => o.target.clone(), "object" => o.object.clone(), "state" => o.state.clone())
@@ -30,12 +31,6 @@ pub fn record_status(status: &StatusReport) {
     metrics::gauge!("closedloop_quarantine_open_items").set(status.quarantine_open as f64);
     metrics::gauge!("closedloop_reconcile_dirty_records").set(status.dirty_records as f64);
     metrics::gauge!("closedloop_people").set(status.persons as f64);
-    for q in &status.quota {
-        if let Some(remaining) = q.remaining {
-            metrics::gauge!("closedloop_api_quota_remaining_requests", "connector" => q.connector.clone(), "bucket" => q.bucket.clone())
-                .set(remaining as f64);
-        }
-    }
     for s in &status.streams {
         if let Some(at) = s.last_success_at {
             metrics::gauge!("closedloop_stream_last_success_timestamp_seconds", "stream" => s.stream.clone())
