@@ -78,6 +78,10 @@ pub struct BenchArgs {
     /// Merge into an existing `benchmarks.json` in --out (sizes measured now replace earlier ones).
     #[arg(long)]
     pub merge: bool,
+    /// Run nothing: merge these `benchmarks.json` files (later ones win where both measured)
+    /// into --out and render the tables, e.g. limits off and on measured by two invocations.
+    #[arg(long, value_delimiter = ',')]
+    pub combine: Vec<PathBuf>,
 }
 
 /// `serve-sims`.

@@ -8,6 +8,7 @@ use crate::child::{self, Measured};
 use anyhow::{Context, anyhow, bail};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -23,6 +24,8 @@ pub struct Closedloop {
 pub struct CycleFigures {
     /// Records pulled (written and unchanged).
     pub records_pulled: u64,
+    /// Records pulled per stream.
+    pub per_stream: BTreeMap<String, u64>,
     /// Streams that failed.
     pub streams_failed: u64,
     /// People reconciled.
@@ -51,7 +54,11 @@ impl CycleFigures {
             // `StreamResult` is tagged by `result`: `pulled` or `failed`.
             match s["result"].as_str() {
                 Some("pulled") => {
-                    f.records_pulled += s["written"].as_u64().unwrap_or(0) + s["unchanged"].as_u64().unwrap_or(0);
+                    let n = s["written"].as_u64().unwrap_or(0) + s["unchanged"].as_u64().unwrap_or(0);
+                    f.records_pulled += n;
+                    *f.per_stream
+                        .entry(s["stream"].as_str().unwrap_or("?").to_owned())
+                        .or_default() += n;
                 }
                 _ => {
                     f.streams_failed += 1;

@@ -50,11 +50,14 @@ pub struct SizeResult {
     pub peer: Option<PeerResult>,
 }
 
-/// A full backfill, 1% of changes, one incremental cycle.
+/// A full backfill, a settling cycle, 1% of changes, one incremental cycle.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ModeResult {
     /// `closedloop backfill`.
     pub backfill: Step,
+    /// The first `closedloop run --once` after it: it reads back closedloop's own backfill
+    /// pushes (recognised, never echoed), so the next cycle starts from a settled state.
+    pub settle: Step,
     /// The changes made through the vendors' APIs.
     pub changes: ChangeSet,
     /// `closedloop run --once` after the changes.

@@ -37,6 +37,9 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<()> {
             PathBuf::from("results")
         }
     });
+    if !args.combine.is_empty() {
+        return crate::table::combine(&args.combine, &out);
+    }
     let closedloop = Closedloop {
         exe: locate_closedloop(args.closedloop.as_deref())?,
     };
@@ -167,7 +170,7 @@ async fn start_sims(
     Ok(sims)
 }
 
-/// One world under one limit setting: backfill, changes, incremental. With limits off and a
+/// One world under one limit setting: backfill, settling cycle, changes, incremental. With limits off and a
 /// peer, the tap is first tried on the same (default, partly malformed) world.
 async fn bench_mode(
     args: &BenchArgs,
@@ -222,6 +225,13 @@ async fn bench_mode(
             backfill.cycle.records_pulled,
             backfill.calls()
         );
+        let settle = step(closedloop, &vendors, &["run", "--once"], &config, dir, "settle", limits).await?;
+        eprintln!(
+            "[{label}] settling cycle: {:.1}s, {} records, {} calls",
+            settle.process.wall_secs,
+            settle.cycle.records_pulled,
+            settle.calls()
+        );
         let contacts = result.dataset["hubspot"]["contacts"].as_u64().unwrap_or(size as u64);
         let changes = vendors.change(args.change_share, contacts).await?;
         eprintln!(
@@ -246,6 +256,7 @@ async fn bench_mode(
         );
         anyhow::Ok(ModeResult {
             backfill,
+            settle,
             changes,
             incremental,
         })

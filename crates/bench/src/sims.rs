@@ -125,6 +125,11 @@ impl SimProcess {
         log: &Path,
     ) -> anyhow::Result<SimProcess> {
         let exe = std::env::current_exe().context("locate closedloop-bench")?;
+        // Rebuilt while running, Linux names the old image `<path> (deleted)`: use the new one.
+        let exe = match exe.to_str().and_then(|p| p.strip_suffix(" (deleted)")) {
+            Some(path) => std::path::PathBuf::from(path),
+            None => exe,
+        };
         let started = Instant::now();
         let mut command = Command::new(exe);
         command

@@ -24,6 +24,20 @@ pub fn write(out: &Path, results: &Results, merge: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Merges the given result files, in order, into `out` and renders the tables.
+pub fn combine(files: &[std::path::PathBuf], out: &Path) -> anyhow::Result<()> {
+    let mut doc = Value::Null;
+    for f in files {
+        let text = std::fs::read_to_string(f).with_context(|| format!("read {}", f.display()))?;
+        let next: Value = serde_json::from_str(&text).with_context(|| format!("parse {}", f.display()))?;
+        doc = if doc.is_null() { next } else { merged(doc, next) };
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
+    std::fs::write(out.join("benchmarks.json"), serde_json::to_string_pretty(&doc)?)?;
+    std::fs::write(out.join("benchmarks.md"), render(&doc))?;
+    Ok(())
+}
+
 /// `new` merged over `old`: a size in both keeps what either measured, `new` winning where both
 /// did (so limits off and limits on can run as separate invocations); sizes in increasing
 /// order; the commands of both kept.
@@ -184,6 +198,37 @@ pub fn render(doc: &Value) -> String {
             thousands(int(&c["push_calls"])),
             thousands(int(&c["push_written"])),
             mib(int(&b["database_bytes"])),
+        );
+    }
+
+    // Settling cycle.
+    let _ = writeln!(
+        md,
+        "\n## First cycle after the backfill, rate limits off (reads back closedloop's own backfill pushes)\n"
+    );
+    let _ = writeln!(
+        md,
+        "| contacts | wall s | CPU s | HubSpot calls | Salesforce calls | records pulled | people reconciled | push calls | records pushed |"
+    );
+    let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for s in all {
+        let Some(step) = s["limits_off"].get("settle").filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let (h, f) = calls(step);
+        let c = &step["cycle"];
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.1} | {} | {} | {} | {} | {} | {} |",
+            thousands(int(&s["contacts"])),
+            secs(&step["process"]["wall_secs"]),
+            cpu(&step["process"]),
+            thousands(h),
+            thousands(f),
+            thousands(int(&c["records_pulled"])),
+            thousands(int(&c["people_reconciled"])),
+            thousands(int(&c["push_calls"])),
+            thousands(int(&c["push_written"])),
         );
     }
 
@@ -370,6 +415,8 @@ pub fn render(doc: &Value) -> String {
     }
     let _ = writeln!(md);
 
+    extrapolation(&mut md, doc);
+
     // Datasets.
     let _ = writeln!(md, "## The generated worlds\n");
     let _ = writeln!(
@@ -395,6 +442,56 @@ pub fn render(doc: &Value) -> String {
         );
     }
     md
+}
+
+/// Worlds asked for but not measured (1,000,000 contacts): what the largest measured world's
+/// call counts imply, scaled linearly with contacts. Labelled as computed, never as measured.
+fn extrapolation(md: &mut String, doc: &Value) {
+    let measured: Vec<&Value> = sizes(doc)
+        .iter()
+        .filter(|s| s["limits_off"].get("backfill").is_some())
+        .collect();
+    let Some(base) = measured.last() else { return };
+    let target = 1_000_000u64;
+    let base_contacts = int(&base["contacts"]);
+    if base_contacts == 0 || base_contacts >= target {
+        return;
+    }
+    let scale = target as f64 / base_contacts as f64;
+    let b = &base["limits_off"]["backfill"];
+    let search = b["hubspot"]["by_route"]
+        .as_object()
+        .map(|r| {
+            r.iter()
+                .filter(|(k, _)| k.ends_with("/search"))
+                .map(|(_, v)| int(v))
+                .sum::<u64>()
+        })
+        .unwrap_or(0);
+    let hub = int(&b["hubspot"]["requests_total"]);
+    let sf = int(&b["salesforce"]["requests_total"]);
+    let per_10s = num(&doc["limits"]["hubspot"]["per_10_seconds"]).max(1.0);
+    let general = ((hub - search.min(hub)) as f64 * scale).round();
+    let searches = (search as f64 * scale).round();
+    let min_secs =
+        (general / (per_10s / 10.0)).max(searches / num(&doc["limits"]["hubspot"]["search_per_second"]).max(1.0));
+    let _ = writeln!(
+        md,
+        "## 1,000,000 contacts: computed, not measured\n\n\
+         Not run on this machine (see the README's Benchmarks section). Scaling the {}-contact \
+         backfill's calls linearly gives about {} HubSpot requests ({} searches) and {} Salesforce \
+         requests: {:.1}% of HubSpot Professional's daily quota and {:.1}% of Salesforce's. At {} \
+         requests per 10 s that is at least {:.0} minutes of backfill (closedloop paces itself to \
+         the tier with or without enforcement), limits on or off.\n",
+        thousands(base_contacts),
+        thousands(general as u64 + searches as u64),
+        thousands(searches as u64),
+        thousands((sf as f64 * scale).round() as u64),
+        100.0 * (general + searches) / num(&doc["limits"]["hubspot"]["daily"]).max(1.0),
+        100.0 * sf as f64 * scale / num(&doc["limits"]["salesforce"]["daily"]).max(1.0),
+        per_10s,
+        min_secs / 60.0,
+    );
 }
 
 fn incremental_row(md: &mut String, s: &Value, mode: &Value) {
@@ -440,6 +537,10 @@ How to read these tables:
   closedloop runs as child processes (`closedloop backfill --since 2020-01-01`,
   `closedloop run --once`). Wall time, CPU time (user + system) and peak RSS are the child's own,
   from `wait4`; the simulators are not in them.
+- *Rate limits off* means the simulators enforce nothing. closedloop still keeps under the limits
+  of the tier its config names (`tier = \"professional\"`: 190 requests per 10 s, 5 searches per s)
+  on its own, as it must against the real API, so its wall time is bounded by its call count
+  either way; its CPU time is its own cost.
 - *records pulled*: records read from both systems (written or found unchanged), as closedloop's
   cycle report counts them; *records/s* divides them by the process's wall time.
 - *API calls*: requests the simulators counted (`/__sim/stats`) during the step.
