@@ -3,6 +3,7 @@
 
 mod e2e_loop;
 mod report_browser;
+mod resilience_kill;
 mod sdk_hubspot;
 mod sdk_salesforce;
 mod webhook_signature;
