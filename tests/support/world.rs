@@ -148,6 +148,7 @@ impl World {
             .arg(&self.config)
             .current_dir(self.dir.path())
             .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
             .env_remove("NOTIFY_SOCKET")
             .stdin(Stdio::null());
         cmd
@@ -178,9 +179,10 @@ impl World {
             .expect("start closedloop")
     }
 
-    /// The text of a log file written by [`World::spawn`].
+    /// The text of a log file written by [`World::spawn`], without terminal colour codes.
     pub fn log(&self, log: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join(log)).unwrap_or_default()
+        let text = std::fs::read_to_string(self.dir.path().join(log)).unwrap_or_default();
+        strip_ansi(&text)
     }
 
     /// Runs `closedloop run --once` until a cycle pushes nothing and reconciles nobody; panics
@@ -212,6 +214,24 @@ impl World {
         self.hubspot.shutdown().await;
         self.salesforce.shutdown().await;
     }
+}
+
+/// `text` without ANSI escape sequences (`ESC [ … letter`).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A cycle after which nothing is left to do: no error, nothing queued, nothing written.
