@@ -16,7 +16,7 @@
 //!   marketing events), [`timeline`] (behavioural and email events), [`load`] (scenario → world).
 //! - Endpoints: [`objects`] (list/get/create/update/archive/merge), [`batch`], [`search`],
 //!   [`properties`], [`pipelines`], [`owners`], [`associations`] (v4), [`events`] (Events API),
-//!   [`marketing_events`], [`forms`], [`email_events`], [`campaigns`].
+//!   [`marketing_events`], [`forms`], [`email_events`], [`campaigns`], [`custom_schemas`].
 //! - Helpers: [`writes`] (validated writes), [`render`] (objects as JSON), [`request`] (context,
 //!   query, body), [`ids`] (stable ids and cursors), [`timefmt`] (HubSpot's time formats);
 //!   [`admin`]: the test handle and `/__sim/` routes.
@@ -28,6 +28,7 @@ pub mod batch;
 pub mod campaigns;
 pub mod clock;
 pub mod content;
+pub mod custom_schemas;
 pub mod email_events;
 pub mod errors;
 pub mod events;

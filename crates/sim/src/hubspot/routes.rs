@@ -7,8 +7,8 @@
 
 use super::state::Hub;
 use super::{
-    admin, associations, auth, batch, campaigns, email_events, errors, events, forms, gate, marketing_events, objects,
-    owners, pipelines, properties, search,
+    admin, associations, auth, batch, campaigns, custom_schemas, email_events, errors, events, forms, gate,
+    marketing_events, objects, owners, pipelines, properties, search,
 };
 use crate::faults::{admin_routes, fault_layer};
 use axum::Router;
@@ -149,6 +149,7 @@ fn authenticated() -> Router<Hub> {
         .route("/email/public/v1/campaigns/by-id", get(email_events::campaigns))
         .route("/email/public/v1/campaigns/{campaign_id}", get(email_events::campaign));
     r = both(r, "/crm/v3/owners", get(owners::list));
+    r = both(r, "/crm/v3/schemas", get(custom_schemas::list));
     r = both(r, "/events/v3/events", get(events::list));
     r = both(r, "/marketing/v3/marketing-events", get(marketing_events::list));
     r = both(r, "/marketing/v3/forms", get(forms::list));
