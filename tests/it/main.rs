@@ -4,6 +4,7 @@
 mod daemon_process;
 mod e2e_loop;
 mod report_browser;
+mod resilience_disk;
 mod resilience_kill;
 mod sdk_hubspot;
 mod sdk_salesforce;
