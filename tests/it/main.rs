@@ -3,8 +3,13 @@
 
 mod daemon_process;
 mod e2e_loop;
+mod fuzz_parsers;
 mod report_browser;
+mod resilience_disk;
+mod resilience_hostile;
 mod resilience_kill;
+mod resilience_quota;
+mod resilience_storm;
 mod sdk_hubspot;
 mod sdk_salesforce;
 mod webhook_signature;

@@ -95,6 +95,25 @@ impl Snapshot {
         .fetch_all(&pool)
         .await
         .expect("quarantine");
+        // person_results names touches by row id, which follows the order pages arrived in:
+        // name them by their natural key instead (columns 27..=29: first, lead creation, last).
+        let touch_keys: std::collections::HashMap<i64, String> =
+            sqlx::query_as::<_, (i64, String)>("SELECT id, source_system || ':' || source_event_id FROM touchpoints")
+                .fetch_all(&pool)
+                .await
+                .expect("touchpoint keys")
+                .into_iter()
+                .collect();
+        for row in &mut reconcile.results {
+            if let Ok(Value::Array(mut cells)) = serde_json::from_str::<Value>(row) {
+                for cell in cells.iter_mut().skip(27).take(3) {
+                    if let Some(key) = cell.as_i64().and_then(|id| touch_keys.get(&id)) {
+                        *cell = Value::String(key.clone());
+                    }
+                }
+                *row = Value::Array(cells).to_string();
+            }
+        }
         let done_writes: (i64, i64) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM outbox WHERE state = 'done'), (SELECT count(*) FROM pushed_values)",
         )

@@ -32,6 +32,10 @@ pub fn combine(files: &[std::path::PathBuf], out: &Path) -> anyhow::Result<()> {
         let next: Value = serde_json::from_str(&text).with_context(|| format!("parse {}", f.display()))?;
         doc = if doc.is_null() { next } else { merged(doc, next) };
     }
+    let this = std::env::args().collect::<Vec<_>>().join(" ");
+    if let Some(commands) = doc["commands"].as_array_mut() {
+        commands.push(Value::String(this));
+    }
     std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
     std::fs::write(out.join("benchmarks.json"), serde_json::to_string_pretty(&doc)?)?;
     std::fs::write(out.join("benchmarks.md"), render(&doc))?;
@@ -58,11 +62,12 @@ fn merged(old: Value, mut new: Value) -> Value {
         }
     }
     all.sort_by_key(|s| s["contacts"].as_u64().unwrap_or(0));
-    let mut commands: Vec<Value> = match &old["commands"] {
+    let listed = |doc: &Value| match &doc["commands"] {
         Value::Array(a) => a.clone(),
-        _ => vec![old["command"].clone()],
+        _ => vec![doc["command"].clone()],
     };
-    commands.push(new["command"].clone());
+    let mut commands = listed(&old);
+    commands.extend(listed(&new));
     commands.retain(|c| !c.is_null());
     commands.dedup();
     new["sizes"] = Value::Array(all);
@@ -271,6 +276,7 @@ pub fn render(doc: &Value) -> String {
         if let Some(mode) = s.get("limits_on").filter(|v| !v.is_null()) {
             for (name, step) in [
                 ("backfill", &mode["backfill"]),
+                ("first cycle after it", &mode["settle"]),
                 ("incremental (1% changed)", &mode["incremental"]),
             ] {
                 let (h, f) = calls(step);

@@ -82,6 +82,9 @@ pub struct CycleReport {
     pub pushes: Vec<PushSummary>,
     /// Errors of reconcile and push phases.
     pub errors: Vec<String>,
+    /// Push phases stopped because a target's daily API quota is spent: not a failure (the
+    /// writes stay queued and go out when the quota returns), but worth saying.
+    pub quota_exhausted: Vec<String>,
     /// Wall time of the cycle.
     pub seconds: f64,
 }
@@ -204,6 +207,7 @@ impl Engine {
         for r in futures::future::join_all(pushes).await {
             match r {
                 Ok(summary) => report.pushes.push(summary),
+                Err(e) if e.is_quota_exhausted() => report.quota_exhausted.push(format!("push: {e}")),
                 Err(e) => report.errors.push(format!("push: {e}")),
             }
         }

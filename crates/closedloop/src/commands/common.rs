@@ -52,6 +52,7 @@ pub fn cycle_result(report: &CycleReport, what: &str) -> Result<(), ExitError> {
             StreamResult::Failed { stream, error, kind } => Some(format!("{stream} ({kind}): {error}")),
             StreamResult::Pulled(_) => None,
         })
+        .chain(report.quota_exhausted.iter().map(|e| format!("{e} (quota_exhausted)")))
         .chain(report.errors.iter().cloned())
         .collect();
     if failures.is_empty() {

@@ -16,6 +16,8 @@
 pub(crate) mod activity;
 pub(crate) mod campaign;
 pub(crate) mod deal;
+#[cfg(test)]
+mod fuzz_tests;
 pub(crate) mod owner;
 pub(crate) mod person;
 pub(crate) mod row;

@@ -154,7 +154,15 @@ impl ReconcileBatch {
             }
         }
         for (p, mut list) in out.iter_mut().zip(touches) {
-            list.sort_by(|a, b| a.1.occurred_at.cmp(&b.1.occurred_at).then(a.0.cmp(&b.0)));
+            // Ties in time are broken by the natural key, not the row id: the row id follows the
+            // order pages arrived in, which retries and restarts change, and the order decides
+            // which of two simultaneous touches is the converting or first one.
+            list.sort_by(|a, b| {
+                a.1.occurred_at
+                    .cmp(&b.1.occurred_at)
+                    .then_with(|| a.1.source.cmp(&b.1.source))
+                    .then_with(|| a.1.source_event_id.cmp(&b.1.source_event_id))
+            });
             p.touchpoint_ids = list.iter().map(|(id, _)| *id).collect();
             p.facts.touchpoints = list.into_iter().map(|(_, t)| t).collect();
         }
