@@ -11,9 +11,6 @@ use closedloop_tests::world::World;
 const SPEC: &str = "contacts=80,seed=31,hostile=0.02,duplicates=0.05";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "finds a product bug: a field pushed from partial facts (a stream failed in that cycle) \
-            is never cleared when the full facts want it empty (Conversion_Content_Depth__c); \
-            also slow (~5 min): run with --ignored"]
 async fn a_30_percent_fault_storm_ends_like_a_fault_free_run() {
     let reference = World::generated(SPEC).await;
     reference.make_fast(5);

@@ -39,8 +39,10 @@ pub enum WriteReason {
     Update,
     /// The target held someone else's value and the rule lets closedloop replace it.
     Replace,
-    /// The desired value is blank and the mapping allows clearing.
+    /// The desired value is blank and the mapping allows clearing someone else's value.
     Clear,
+    /// The desired value is blank and the target holds closedloop's own earlier value.
+    Retract,
     /// Two-way sync: the other side changed last.
     Sync,
     /// The record is being created.
@@ -103,12 +105,18 @@ pub fn diff_one_way(
         })
     };
     if blank(desired) {
+        // closedloop's own earlier value is retracted when the facts no longer support it (it was
+        // derived before every system had been read, say): otherwise the final state would depend
+        // on the order in which facts arrived. Someone else's value is cleared only when allowed.
+        let retract = seen != Seen::Theirs && rule != OwnershipRule::IfEmpty;
         let may_clear = match rule {
             OwnershipRule::Overwrite | OwnershipRule::TwoWay => true,
             OwnershipRule::PreferTargetUnlessBlank => seen != Seen::Theirs,
             OwnershipRule::IfEmpty => false,
         };
-        return if allow_clear && may_clear {
+        return if retract {
+            write(WriteReason::Retract)
+        } else if allow_clear && may_clear {
             write(WriteReason::Clear)
         } else {
             None
@@ -342,10 +350,45 @@ mod tests {
     }
 
     #[test]
-    fn empty_never_beats_a_value_unless_allowed() {
+    fn empty_never_beats_someone_elses_value_unless_allowed() {
+        // "a" was typed by a user (closedloop pushed "b" long before).
+        let theirs = obs(Some("a"), 10);
+        let ours_before = pushed(Some("b"), 0);
+        assert_eq!(
+            diff_one_way(Overwrite, Text, false, None, &theirs, Some(&ours_before)),
+            None
+        );
+        assert_eq!(diff_one_way(Overwrite, Text, false, None, &theirs, None), None);
+        let d = diff_one_way(Overwrite, Text, true, None, &theirs, Some(&ours_before)).unwrap();
+        assert_eq!(
+            d,
+            WriteDecision {
+                value: None,
+                reason: WriteReason::Clear
+            }
+        );
+    }
+
+    #[test]
+    fn closedloops_own_value_is_retracted_when_the_facts_no_longer_support_it() {
+        let retract = Some(WriteDecision {
+            value: None,
+            reason: WriteReason::Retract,
+        });
+        // Read back as pushed, or not read back yet (stale): either way the value is ours.
+        for target in [obs(Some("a"), 1), obs(None, 0)] {
+            for rule in [Overwrite, PreferTargetUnlessBlank] {
+                assert_eq!(
+                    diff_one_way(rule, Text, false, None, &target, Some(&pushed(Some("a"), 0))),
+                    retract,
+                    "{rule:?} {target:?}"
+                );
+            }
+        }
+        // if_empty writes once and never again, not even to retract.
         assert_eq!(
             diff_one_way(
-                Overwrite,
+                IfEmpty,
                 Text,
                 false,
                 None,
@@ -354,21 +397,10 @@ mod tests {
             ),
             None
         );
-        let d = diff_one_way(
-            Overwrite,
-            Text,
-            true,
-            None,
-            &obs(Some("a"), 1),
-            Some(&pushed(Some("a"), 0)),
-        )
-        .unwrap();
+        // Nothing to retract when the target is already blank.
         assert_eq!(
-            d,
-            WriteDecision {
-                value: None,
-                reason: WriteReason::Clear
-            }
+            diff_one_way(Overwrite, Text, false, None, &obs(None, 1), Some(&pushed(None, 0))),
+            None
         );
     }
 }

@@ -13,8 +13,11 @@
 //! - A value never flows back to the system it came from: derived values read from one system
 //!   cannot be mapped to it (config validation), and two-way sync only writes the losing side.
 //! - A non-empty value never loses to an empty one unless the mapping sets `allow_clear`: a
-//!   one-way blank never clears the target, and in two-way sync a side cleared by hand is filled
-//!   again from the other side (clear both, or set `allow_clear`, to empty a two-way field).
+//!   one-way blank never clears someone else's value, and in two-way sync a side cleared by hand
+//!   is filled again from the other side (clear both, or set `allow_clear`, to empty a two-way
+//!   field). The one exception is closedloop's own earlier value (read back as pushed, or not yet
+//!   read back): when the facts no longer support it, it is retracted (`WriteReason::Retract`),
+//!   except under `if_empty`, so the final state never depends on the order facts arrived in.
 //! - Two-way fields converge: after edits stop, one cycle writes the winner to the other side and
 //!   the next writes nothing (a property test runs random edits, stale reads and pushes).
 

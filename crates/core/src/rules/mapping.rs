@@ -41,7 +41,8 @@ pub struct FieldMapping {
     /// UTC) or `iso`. Salesforce always takes ISO datetimes and `YYYY-MM-DD` dates.
     #[serde(default)]
     pub datetime_format: Option<DateTimeFormat>,
-    /// Let an empty value clear a non-empty one. Off: a non-empty value never loses to an empty one.
+    /// Let an empty value clear someone else's non-empty value. Off: it never does (closedloop
+    /// still retracts its own earlier value when the facts no longer support it).
     #[serde(default)]
     pub allow_clear: bool,
     /// Cut text to this many characters (Salesforce text fields hold 255).
