@@ -1,10 +1,13 @@
-//! One short-window quota bucket: a `governor` rate limiter that the vendor's headers can slow down.
+//! One short-window quota bucket: a `governor` rate limiter that the vendor's headers can slow down,
+//! and a log of send times that keeps any window of the period within the capacity.
 //!
-//! State: the limiter (replaced when the vendor reports a lower limit than configured) and an
+//! State: the limiter (replaced when the vendor reports a lower limit than configured), the send
+//! log ([`super::window`]: the limiter alone lets a burst and its refill into one window) and an
 //! estimate of the cells left, taken from the limiter's last decision and refilled at its rate,
 //! so `status` can show it without spending a cell. The limiter's clock is tokio's, so tests that
 //! pause time drive the bucket too.
 
+use super::window::SendWindow;
 use governor::clock::Clock;
 use governor::middleware::StateInformationMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
@@ -70,6 +73,7 @@ struct Estimate {
 pub(crate) struct Bucket {
     configured: BucketSpec,
     active: RwLock<Arc<Active>>,
+    window: SendWindow,
     estimate: Mutex<Estimate>,
 }
 
@@ -81,6 +85,7 @@ impl Bucket {
                 spec,
                 limiter: limiter(&spec),
             })),
+            window: SendWindow::default(),
             estimate: Mutex::new(Estimate {
                 remaining: spec.capacity.get(),
                 at: Instant::now(),
@@ -100,6 +105,7 @@ impl Bucket {
             match active.limiter.check() {
                 Ok(snapshot) => {
                     self.set_estimate(snapshot.remaining_burst_capacity());
+                    self.window.admit(active.spec.capacity.get(), active.spec.period).await;
                     return started.elapsed();
                 }
                 Err(not_until) => {
@@ -218,20 +224,18 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_full_bucket_lets_a_burst_through_then_paces() {
+    async fn a_full_bucket_lets_a_burst_through_then_waits_for_the_window() {
         let b = bucket(10, 10);
         for _ in 0..10 {
             assert_eq!(b.acquire().await, Duration::ZERO);
         }
         assert_eq!(b.remaining(), 0);
-        // One cell per second after the burst.
+        // The vendor counts the last 10 s: the 11th call waits for the first to leave that window
+        // (the limiter alone would have let it through after 1 s, and drawn a 429).
         let waited = b.acquire().await;
-        assert!(
-            waited >= Duration::from_millis(999) && waited <= Duration::from_millis(1001),
-            "{waited:?}"
-        );
+        assert_eq!(waited, super::super::window::span(Duration::from_secs(10)));
         tokio::time::advance(Duration::from_secs(5)).await;
-        assert_eq!(b.remaining(), 5);
+        assert_eq!(b.remaining(), 10, "the limiter refilled meanwhile");
     }
 
     #[tokio::test(start_paused = true)]

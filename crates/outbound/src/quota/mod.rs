@@ -9,6 +9,7 @@
 
 mod bucket;
 mod daily;
+mod window;
 
 pub use bucket::BucketSpec;
 pub use daily::{DailyLimit, DailyStatus, DailyWindow};
