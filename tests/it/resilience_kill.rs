@@ -6,7 +6,7 @@
 //! The moments are drawn over the length of the fault-free run, measured in the same test (a
 //! calibration, not an assertion), so the kills land in pulls, reconcile and pushes alike.
 
-use closedloop_tests::snapshot::assert_same;
+use closedloop_tests::snapshot::{Snapshot, assert_same};
 use closedloop_tests::world::{World, kill9, wait};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -26,13 +26,35 @@ fn slow() -> closedloop_sim::FaultConfig {
     }
 }
 
+/// The world both runs of a test use: fast intervals, slow requests.
+async fn slow_world() -> World {
+    let world = World::generated(SPEC).await;
+    world.make_fast(5);
+    world.hubspot.admin().set_faults(slow());
+    world.salesforce.set_faults(slow());
+    world
+}
+
+/// Compares the killed world's final state with the fault-free one's and prints the figures.
+async fn check_against(expected: &Snapshot, world: &World, label: &str, figures: String) {
+    let actual = world.snapshot().await;
+    assert!(
+        actual.duplicate_touchpoints.is_empty(),
+        "{:?}",
+        actual.duplicate_touchpoints
+    );
+    assert_same(expected, &actual, label);
+    println!(
+        "{figures}; {}; writes done in the fault-free run {:?}; lost 0, duplicated 0",
+        actual.figures(),
+        expected.done_writes
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_killed_15_times_ends_like_an_uninterrupted_backfill() {
     let backfill = ["backfill", "--since", "2020-01-01"];
-    let reference = World::generated(SPEC).await;
-    reference.make_fast(5);
-    reference.hubspot.admin().set_faults(slow());
-    reference.salesforce.set_faults(slow());
+    let reference = slow_world().await;
     let started = Instant::now();
     let out = reference.run(&backfill).await;
     let span = started.elapsed();
@@ -41,10 +63,7 @@ async fn backfill_killed_15_times_ends_like_an_uninterrupted_backfill() {
     let expected = reference.snapshot().await;
     reference.shutdown().await;
 
-    let world = World::generated(SPEC).await;
-    world.make_fast(5);
-    world.hubspot.admin().set_faults(slow());
-    world.salesforce.set_faults(slow());
+    let world = slow_world().await;
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let (mut kills, mut runs) = (0, 0);
     while kills < KILLS {
@@ -65,37 +84,28 @@ async fn backfill_killed_15_times_ends_like_an_uninterrupted_backfill() {
     );
     runs += 1;
     let settled = world.settle_with_binary(6).await;
-    let actual = world.snapshot().await;
-    assert!(
-        actual.duplicate_touchpoints.is_empty(),
-        "{:?}",
-        actual.duplicate_touchpoints
-    );
-    assert_same(&expected, &actual, "backfill killed with SIGKILL");
-    println!(
-        "resilience/kill-backfill: {runs} runs, {kills} SIGKILLs over {span:?}, settle cycles {settle}/{settled}; {}; writes done in the fault-free run {:?}; lost 0, duplicated 0",
-        actual.figures(),
-        expected.done_writes
-    );
+    check_against(
+        &expected,
+        &world,
+        "backfill killed with SIGKILL",
+        format!(
+            "resilience/kill-backfill: {runs} runs, {kills} SIGKILLs over {span:?}, settle cycles {settle}/{settled}"
+        ),
+    )
+    .await;
     world.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daemon_killed_15_times_ends_like_an_uninterrupted_run() {
-    let reference = World::generated(SPEC).await;
-    reference.make_fast(5);
-    reference.hubspot.admin().set_faults(slow());
-    reference.salesforce.set_faults(slow());
+    let reference = slow_world().await;
     let started = Instant::now();
     let settle = reference.settle_with_binary(6).await;
     let span = started.elapsed();
     let expected = reference.snapshot().await;
     reference.shutdown().await;
 
-    let world = World::generated(SPEC).await;
-    world.make_fast(5);
-    world.hubspot.admin().set_faults(slow());
-    world.salesforce.set_faults(slow());
+    let world = slow_world().await;
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + 1);
     let (mut kills, mut runs) = (0, 0);
     while kills < KILLS {
@@ -112,17 +122,14 @@ async fn daemon_killed_15_times_ends_like_an_uninterrupted_run() {
     }
     let settled = world.settle_with_binary(6).await;
     runs += settled;
-    let actual = world.snapshot().await;
-    assert!(
-        actual.duplicate_touchpoints.is_empty(),
-        "{:?}",
-        actual.duplicate_touchpoints
-    );
-    assert_same(&expected, &actual, "daemon killed with SIGKILL");
-    println!(
-        "resilience/kill-daemon: {runs} runs, {kills} SIGKILLs over {span:?}, settle cycles {settle}/{settled}; {}; writes done in the fault-free run {:?}; lost 0, duplicated 0",
-        actual.figures(),
-        expected.done_writes
-    );
+    check_against(
+        &expected,
+        &world,
+        "daemon killed with SIGKILL",
+        format!(
+            "resilience/kill-daemon: {runs} runs, {kills} SIGKILLs over {span:?}, settle cycles {settle}/{settled}"
+        ),
+    )
+    .await;
     world.shutdown().await;
 }
